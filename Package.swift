@@ -1,0 +1,89 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// MARK: - Dependencies
+// Every dependency comes from the local mirror by its GitHub URL; keep the set lean, because each
+// package is rebuilt from scratch in every CI run.
+
+let swiftArgumentParser = Package.Dependency.package(
+    url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+let swiftLog = Package.Dependency.package(url: "https://github.com/apple/swift-log.git", from: "1.16.2")
+let swiftServiceLifecycle = Package.Dependency.package(
+    url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0")
+let grdb = Package.Dependency.package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0")
+let swiftCrypto = Package.Dependency.package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3")
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
+let grdbProduct = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+
+let package = Package(
+    name: "news-pipeline",
+    products: [
+        .library(name: "NewsModel", targets: ["NewsModel"]),
+        .executable(name: "ingest", targets: ["ingest"]),
+        .executable(name: "tag", targets: ["tag"]),
+        .executable(name: "index", targets: ["index"]),
+        .executable(name: "notify", targets: ["notify"]),
+        .executable(name: "newsctl", targets: ["newsctl"]),
+    ],
+    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, grdb, swiftCrypto],
+    targets: [
+        // MARK: - ZeroMQ
+        // libzmq from Debian's libzmq3-dev; the header sits in /usr/include, so no pkg-config is needed
+        // (pkg-config on Debian prints a "prohibited flag" warning on every build).
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+
+        // MARK: - Shared model and runtime
+        .target(
+            name: "NewsModel",
+            dependencies: ["ZeroMQ", argumentParser, logging, serviceLifecycle, unixSignals, crypto]
+        ),
+
+        // MARK: - Stage logic (libraries that tests import)
+        .target(name: "IngestStage", dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle]),
+        .target(
+            name: "TagStage",
+            dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle],
+            resources: [.copy("Resources/gazetteer"), .copy("Resources/taxonomy.json")]
+        ),
+        .target(
+            name: "IndexStage",
+            dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle, grdbProduct]
+        ),
+        .target(
+            name: "NotifyStage",
+            dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle, grdbProduct]
+        ),
+        .target(name: "NewsCtlCommands", dependencies: ["NewsModel", argumentParser, logging]),
+
+        // MARK: - Executables (thin @main wrappers)
+        .executableTarget(name: "ingest", dependencies: ["IngestStage", argumentParser]),
+        .executableTarget(name: "tag", dependencies: ["TagStage", argumentParser]),
+        .executableTarget(name: "index", dependencies: ["IndexStage", argumentParser]),
+        .executableTarget(name: "notify", dependencies: ["NotifyStage", argumentParser]),
+        .executableTarget(name: "newsctl", dependencies: ["NewsCtlCommands", argumentParser]),
+
+        // MARK: - Tests
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "NewsModelTests", dependencies: ["NewsModel"]),
+        .testTarget(
+            name: "StageTests",
+            dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", grdbProduct]
+        ),
+        .testTarget(name: "PipelineTests", dependencies: ["NewsModel"]),
+    ]
+)
+
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    // https://github.com/apple/swift-evolution/blob/main/proposals/0335-existential-any.md
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,72 @@
+import Foundation
+import NewsModel
+
+/// Translates a parsed query into SQL over the index's tables, with the same meaning as
+/// ``QueryMatcher`` gives it: every text clause and tag filter becomes an FTS5 match on its own, and the
+/// Boolean structure stays in SQL, where NOT means what it says even without a positive clause.
+struct FTSQueryCompiler {
+    /// A SQL condition on `story s` and the FTS5 expressions it binds, in order.
+    struct Condition {
+        var sql: String
+        var arguments: [String]
+    }
+
+    /// The WHERE condition for `node`.
+    static func condition(_ node: QueryNode) -> Condition {
+        switch node {
+        case .all:
+            return Condition(sql: "1", arguments: [])
+        case .text(let match, let scope):
+            return ftsCondition(textExpression(match, scope: scope))
+        case .tag(_, _, let key):
+            return ftsCondition("tags : " + quote(key))
+        case .and(let children):
+            return combine(children.map(condition), with: "AND")
+        case .or(let children):
+            return combine(children.map(condition), with: "OR")
+        case .not(let child):
+            let inner = condition(child)
+            return Condition(sql: "NOT (\(inner.sql))", arguments: inner.arguments)
+        }
+    }
+
+    /// An FTS5 expression, for ranking and snippets, of the text clauses that count for a match (those
+    /// outside any NOT), or nil when the query has none.
+    static func rankExpression(_ node: QueryNode) -> String? {
+        let parts = positiveTextClauses(node).map { textExpression($0.0, scope: $0.1) }
+        guard !parts.isEmpty else { return nil }
+        var seen = Set<String>()
+        return parts.filter { seen.insert($0).inserted }.joined(separator: " OR ")
+    }
+
+    private static func positiveTextClauses(_ node: QueryNode) -> [(TextMatch, TextScope)] {
+        switch node {
+        case .text(let match, let scope): [(match, scope)]
+        case .and(let children), .or(let children): children.flatMap(positiveTextClauses)
+        case .all, .tag, .not: []
+        }
+    }
+
+    private static func textExpression(_ match: TextMatch, scope: TextScope) -> String {
+        let columns = scope == .headline ? "headline" : "{headline body}"
+        switch match {
+        case .term(let term): return "\(columns) : \(quote(term))"
+        case .phrase(let words): return "\(columns) : \(quote(words.joined(separator: " ")))"
+        case .prefix(let prefix): return "\(columns) : \(quote(prefix)) *"
+        }
+    }
+
+    private static func ftsCondition(_ expression: String) -> Condition {
+        Condition(sql: "s.rowid IN (SELECT rowid FROM story_fts WHERE story_fts MATCH ?)", arguments: [expression])
+    }
+
+    private static func combine(_ parts: [Condition], with keyword: String) -> Condition {
+        Condition(
+            sql: parts.map { "(\($0.sql))" }.joined(separator: " \(keyword) "), arguments: parts.flatMap(\.arguments))
+    }
+
+    /// An FTS5 string: in double quotes, with inner quotes doubled.
+    static func quote(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

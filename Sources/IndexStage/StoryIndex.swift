@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import NewsModel
+
+/// The durable full-text index of tagged stories: SQLite with FTS5, in `<data-dir>/index.sqlite`.
+///
+/// A story is stored once per id: indexing it again replaces it. GRDB runs every call on its own
+/// dispatch queues, so none of it blocks Swift's cooperative pool.
+public final class StoryIndex: Sendable {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the index at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE story (
+                        rowid INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        headline TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        url TEXT,
+                        source TEXT,
+                        language TEXT,
+                        published_at TEXT,
+                        received_at TEXT NOT NULL,
+                        indexed_at TEXT NOT NULL,
+                        tagged_json TEXT NOT NULL
+                    );
+                    CREATE INDEX story_date ON story(coalesce(published_at, received_at));
+                    CREATE VIRTUAL TABLE story_fts USING fts5(headline, body, tags, tokenize = "unicode61 tokenchars '_'");
+                    """)
+        }
+        return migrator
+    }
+
+    /// Stores a tagged story, replacing an earlier version with the same id.
+    public func upsert(_ tagged: TaggedStory) async throws {
+        let json = String(decoding: try JSONCoding.encoder().encode(tagged), as: UTF8.self)
+        let story = tagged.story
+        let tags = tagged.tagKeys.sorted().joined(separator: " ")
+        let now = RFC3339.format(Date())
+        try await pool.write { db in
+            let rowid = try Int64.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO story (id, headline, body, url, source, language, published_at, received_at, indexed_at, tagged_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET
+                        headline = excluded.headline, body = excluded.body, url = excluded.url,
+                        source = excluded.source, language = excluded.language, published_at = excluded.published_at,
+                        received_at = excluded.received_at, indexed_at = excluded.indexed_at,
+                        tagged_json = excluded.tagged_json
+                    RETURNING rowid
+                    """,
+                arguments: [
+                    story.id, story.headline, story.body, story.url, story.source, story.language,
+                    story.publishedAt.map(RFC3339.format), RFC3339.format(story.receivedAt), now, json,
+                ])
+            guard let rowid else { throw DatabaseError(message: "upsert of story \(story.id) returned no row") }
+            try db.execute(sql: "DELETE FROM story_fts WHERE rowid = ?", arguments: [rowid])
+            try db.execute(
+                sql: "INSERT INTO story_fts (rowid, headline, body, tags) VALUES (?, ?, ?, ?)",
+                arguments: [rowid, story.headline, story.body, tags])
+        }
+    }
+
+    /// How many stories the index holds.
+    public func count() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM story") ?? 0 }
+    }
+
+    /// Runs a search.
+    /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.
+    public func search(_ request: SearchRequest) async throws -> SearchResult {
+        let query: Query
+        do {
+            query = try Query(request.query)
+        } catch {
+            throw ControlFailure(code: .badQuery, message: "bad query \"\(request.query)\": \(error)")
+        }
+        guard (1...1000).contains(request.limit), request.offset >= 0 else {
+            throw ControlFailure(code: .badRequest, message: "limit must be 1 to 1000 and offset 0 or more")
+        }
+        let filter = FTSQueryCompiler.condition(query.root)
+        let rank = FTSQueryCompiler.rankExpression(query.root)
+        let order =
+            request.sort == .date
+            ? "coalesce(s.published_at, s.received_at) DESC, s.rowid DESC"
+            : "score DESC, coalesce(s.published_at, s.received_at) DESC, s.rowid DESC"
+        let rankJoin =
+            rank == nil
+            ? ""
+            : """
+            LEFT JOIN (
+                SELECT rowid, -bm25(story_fts, 3.0, 1.0, 0.0) AS rank_score,
+                       snippet(story_fts, 1, '[', ']', '…', 16) AS rank_snippet
+                FROM story_fts WHERE story_fts MATCH ?
+            ) r ON r.rowid = s.rowid
+            """
+        let columns = rank == nil ? "0.0 AS score, NULL AS snip" : "coalesce(r.rank_score, 0.0) AS score, r.rank_snippet AS snip"
+        let sql = """
+            SELECT s.tagged_json AS json, \(columns) FROM story s \(rankJoin)
+            WHERE \(filter.sql) ORDER BY \(order) LIMIT ? OFFSET ?
+            """
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let rank { arguments.append(rank) }
+        arguments += filter.arguments.map { $0 as (any DatabaseValueConvertible)? }
+        arguments += [request.limit, request.offset]
+        let pageArguments = StatementArguments(arguments)
+        let countArguments = StatementArguments(filter.arguments)
+        let (total, rows) = try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM story s WHERE \(filter.sql)", arguments: countArguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: sql, arguments: pageArguments)
+            return (total, rows.map { (json: $0["json"] as String, score: $0["score"] as Double, snippet: $0["snip"] as String?) })
+        }
+        let decoder = JSONCoding.decoder()
+        let hits = try rows.map { row in
+            let tagged = try decoder.decode(TaggedStory.self, from: Data(row.json.utf8))
+            return SearchHit(
+                id: tagged.story.id, headline: tagged.story.headline, source: tagged.story.source, url: tagged.story.url,
+                publishedAt: tagged.story.publishedAt,
+                entities: Dictionary(grouping: tagged.entities, by: { $0.type.rawValue }).mapValues { $0.map(\.name) },
+                topics: tagged.topics.map(\.label),
+                snippet: row.snippet ?? Self.lead(of: tagged.story.body), score: row.score)
+        }
+        return SearchResult(query: query.description, total: total, hits: hits)
+    }
+
+    /// The first words of a body, for hits without a matched passage.
+    static func lead(of body: String, words: Int = 24) -> String {
+        let parts = body.split(whereSeparator: { $0.isWhitespace })
+        return parts.prefix(words).joined(separator: " ") + (parts.count > words ? " …" : "")
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `newsctl`: the client people use to run stories through the pipeline and follow alerts.
+public struct NewsctlCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "newsctl",
+        abstract: "Publish stories, search them, and subscribe to alerts in the news pipeline.",
+        discussion: "Every command takes --run-dir (default ./run) to find a pipeline started by `make run`.",
+        subcommands: [
+            PublishCommand.self, SearchCommand.self, SubscribeCommand.self, SubscriptionsCommand.self,
+            UnsubscribeCommand.self, AlertsCommand.self, TailCommand.self, StatusCommand.self,
+        ])
+
+    public init() {}
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import NewsModel
+import ZeroMQ
+
+/// `newsctl publish FILE|-`: send JSON Lines stories to `ingest`.
+struct PublishCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Publish JSON Lines stories from files or stdin (-).",
+        discussion: """
+            Each line is one story: {"headline": "...", "body": "..."} with optional "id", "url", "source", \
+            "publishedAt" (RFC 3339) and "language". Bad lines are reported with their line number and the \
+            rest is published; the exit status is 1 when any line was refused.
+            """)
+
+    @OptionGroup var options: ClientOptions
+
+    @Argument(help: ArgumentHelp("JSON Lines files; - reads stdin.", valueName: "file"))
+    var files: [String]
+
+    static let batchLines = 500
+    static let batchBytes = 4 << 20
+
+    func run() async throws {
+        let context = try ZMQContext()
+        let ingest = options.client(for: "ingest", context: context)
+        var accepted = 0
+        var refused = 0
+        for file in files {
+            let lines = try LineFileReader.lines(of: file)
+            var batch: [String] = []
+            var batchBytes = 0
+            var firstLine = 1
+            var nextLine = 1
+            func flush() async throws {
+                guard !batch.isEmpty else { return }
+                let result = try await ingest.call(
+                    .submit(SubmitRequest(source: file, firstLine: firstLine, lines: batch)), as: SubmitResult.self)
+                accepted += result.accepted.count
+                refused += result.refused.count
+                for entry in result.accepted where options.json {
+                    try printJSON(PublishReport(file: file, line: entry.line, status: "accepted", id: entry.id, error: nil))
+                }
+                for entry in result.refused {
+                    if options.json {
+                        try printJSON(PublishReport(file: file, line: entry.line, status: "refused", id: nil, error: entry.error))
+                    } else {
+                        printError("\(file):\(entry.line): refused: \(entry.error)")
+                    }
+                }
+                batch.removeAll(keepingCapacity: true)
+                batchBytes = 0
+            }
+            for await line in lines {
+                if batch.isEmpty { firstLine = line.number }
+                batch.append(line.text)
+                batchBytes += line.text.utf8.count
+                nextLine = line.number + 1
+                if batch.count >= Self.batchLines || batchBytes >= Self.batchBytes { try await flush() }
+            }
+            try await flush()
+            _ = nextLine
+        }
+        if !options.json {
+            printLine("published \(accepted) " + (accepted == 1 ? "story" : "stories") + (refused > 0 ? ", refused \(refused) (see above)" : ""))
+        }
+        if refused > 0 { throw ExitCode.failure }
+    }
+}
+
+/// One line of `newsctl publish --json` output.
+struct PublishReport: Encodable {
+    var file: String
+    var line: Int
+    var status: String
+    var id: String?
+    var error: String?
+}

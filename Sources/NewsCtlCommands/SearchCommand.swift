@@ -1,0 +1,51 @@
+import ArgumentParser
+import NewsModel
+import ZeroMQ
+
+/// `newsctl search QUERY`: full-text search over indexed stories.
+struct SearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search indexed stories with the query language (see docs/QUERY.md).",
+        discussion: "Example: newsctl search 'tariffs AND place:Iran'")
+
+    @OptionGroup var options: ClientOptions
+
+    @Argument(help: "The query; several words are joined with spaces.")
+    var query: [String]
+
+    @Option(help: "How many hits to show.")
+    var limit = 10
+
+    @Option(help: "How many hits to skip.")
+    var offset = 0
+
+    @Option(help: "relevance or date.")
+    var sort: SearchRequest.Sort = .relevance
+
+    func run() async throws {
+        let context = try ZMQContext()
+        let text = query.joined(separator: " ")
+        let result = try await options.client(for: "index", context: context).call(
+            .search(SearchRequest(query: text, limit: limit, offset: offset, sort: sort)), as: SearchResult.self)
+        if options.json {
+            for hit in result.hits { try printJSON(hit) }
+            return
+        }
+        printLine("\(result.total) " + (result.total == 1 ? "story matches" : "stories match") + " \(result.query)")
+        for (number, hit) in result.hits.enumerated() {
+            printLine("")
+            printLine("\(offset + number + 1). \(hit.headline)")
+            var facts = [hit.source ?? "unknown source", shortDate(hit.publishedAt)]
+            for (type, label) in [("place", "places"), ("person", "people"), ("organization", "orgs")] {
+                if let names = hit.entities[type], !names.isEmpty { facts.append("\(label): " + names.joined(separator: ", ")) }
+            }
+            printLine("   " + facts.joined(separator: " · "))
+            if !hit.topics.isEmpty { printLine("   topics: " + hit.topics.joined(separator: ", ")) }
+            printLine("   " + hit.snippet)
+            printLine("   id: \(hit.id)")
+        }
+    }
+}
+
+extension SearchRequest.Sort: ExpressibleByArgument {}

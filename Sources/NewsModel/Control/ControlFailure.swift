@@ -1,0 +1,33 @@
+/// An error a stage answers a control request with.
+public struct ControlFailure: Error, Codable, Sendable, Hashable, CustomStringConvertible {
+    /// The kinds of failure.
+    public struct Code: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        /// Creates a code.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// The request could not be read.
+        public static let badRequest = Code(rawValue: "bad_request")
+        /// The stage does not answer this method.
+        public static let unknownMethod = Code(rawValue: "unknown_method")
+        /// The query does not parse.
+        public static let badQuery = Code(rawValue: "bad_query")
+        /// The thing asked for does not exist.
+        public static let notFound = Code(rawValue: "not_found")
+        /// The stage failed.
+        public static let internalError = Code(rawValue: "internal")
+        public var description: String { rawValue }
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// One sentence for the user.
+    public var message: String
+
+    /// Creates a failure.
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// A request to a stage's control endpoint (docs/PROTOCOL.md): `{"v":1,"method":…,"params":…}`.
+public enum ControlRequest: Sendable, Hashable {
+    /// Any stage: its ``StageStatus``.
+    case status
+    /// `ingest`: accept input lines. Reply: ``SubmitResult``.
+    case submit(SubmitRequest)
+    /// `index`: search. Reply: ``SearchResult``.
+    case search(SearchRequest)
+    /// `notify`: store a subscription. Reply: ``SubscribeResult``.
+    case subscribe(SubscribeRequest)
+    /// `notify`: every subscription. Reply: `[Subscription]`.
+    case listSubscriptions
+    /// `notify`: remove a subscription. Reply: the removed ``Subscription``.
+    case unsubscribe(id: String)
+    /// `notify`: stored alerts, newest first. Reply: `[Alert]`.
+    case listAlerts(AlertsRequest)
+
+    /// The method name on the wire.
+    public var method: String {
+        switch self {
+        case .status: "status"
+        case .submit: "submit"
+        case .search: "search"
+        case .subscribe: "subscribe"
+        case .listSubscriptions: "subscriptions"
+        case .unsubscribe: "unsubscribe"
+        case .listAlerts: "alerts"
+        }
+    }
+}
+
+/// Lines of input for `ingest`, numbered so that errors can name them.
+public struct SubmitRequest: Codable, Sendable, Hashable {
+    /// Where the lines come from, such as a file name; used in error messages.
+    public var source: String
+    /// The line number of the first line.
+    public var firstLine: Int
+    /// The lines, each one JSON story.
+    public var lines: [String]
+
+    /// Creates a submission.
+    public init(source: String, firstLine: Int, lines: [String]) {
+        self.source = source
+        self.firstLine = firstLine
+        self.lines = lines
+    }
+}
+
+/// A search for `index`.
+public struct SearchRequest: Codable, Sendable, Hashable {
+    /// How results are ordered.
+    public enum Sort: String, Codable, Sendable, Hashable, CaseIterable {
+        /// Best match first (BM25, headline weighted above body).
+        case relevance
+        /// Newest first.
+        case date
+    }
+
+    /// The query, in the query language.
+    public var query: String
+    /// How many hits to return.
+    public var limit: Int
+    /// How many hits to skip.
+    public var offset: Int
+    /// The order.
+    public var sort: Sort
+
+    /// Creates a search.
+    public init(query: String, limit: Int = 10, offset: Int = 0, sort: Sort = .relevance) {
+        self.query = query
+        self.limit = limit
+        self.offset = offset
+        self.sort = sort
+    }
+}
+
+/// A new subscription for `notify`.
+public struct SubscribeRequest: Codable, Sendable, Hashable {
+    /// The query, in the query language.
+    public var query: String
+    /// Creates a request.
+    public init(query: String) { self.query = query }
+}
+
+/// Which stored alerts to list.
+public struct AlertsRequest: Codable, Sendable, Hashable {
+    /// Only this subscription's alerts, or all.
+    public var subscriptionID: String?
+    /// How many, newest first.
+    public var limit: Int
+    /// Creates a request.
+    public init(subscriptionID: String? = nil, limit: Int = 20) {
+        self.subscriptionID = subscriptionID
+        self.limit = limit
+    }
+}
+
+extension ControlRequest: Codable {
+    enum CodingKeys: String, CodingKey { case version = "v", method, params }
+    struct IDParams: Codable { var id: String }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try container.decode(Int.self, forKey: .version)
+        guard version == Envelope.currentVersion else {
+            throw ControlFailure(code: .badRequest, message: "control protocol version \(version) is not supported")
+        }
+        let method = try container.decode(String.self, forKey: .method)
+        switch method {
+        case "status": self = .status
+        case "submit": self = .submit(try container.decode(SubmitRequest.self, forKey: .params))
+        case "search": self = .search(try container.decode(SearchRequest.self, forKey: .params))
+        case "subscribe": self = .subscribe(try container.decode(SubscribeRequest.self, forKey: .params))
+        case "subscriptions": self = .listSubscriptions
+        case "unsubscribe": self = .unsubscribe(id: try container.decode(IDParams.self, forKey: .params).id)
+        case "alerts": self = .listAlerts(try container.decode(AlertsRequest.self, forKey: .params))
+        default: throw ControlFailure(code: .unknownMethod, message: "unknown method \"\(method)\"")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Envelope.currentVersion, forKey: .version)
+        try container.encode(method, forKey: .method)
+        switch self {
+        case .status, .listSubscriptions: break
+        case .submit(let params): try container.encode(params, forKey: .params)
+        case .search(let params): try container.encode(params, forKey: .params)
+        case .subscribe(let params): try container.encode(params, forKey: .params)
+        case .unsubscribe(let id): try container.encode(IDParams(id: id), forKey: .params)
+        case .listAlerts(let params): try container.encode(params, forKey: .params)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// What `ingest` did with submitted lines.
+public struct SubmitResult: Codable, Sendable, Hashable {
+    /// A line that became a story.
+    public struct Accepted: Codable, Sendable, Hashable {
+        /// Its line number.
+        public var line: Int
+        /// The story id.
+        public var id: String
+        /// Creates an entry.
+        public init(line: Int, id: String) {
+            self.line = line
+            self.id = id
+        }
+    }
+
+    /// A line that was refused.
+    public struct Refused: Codable, Sendable, Hashable {
+        /// Its line number.
+        public var line: Int
+        /// Why.
+        public var error: String
+        /// Creates an entry.
+        public init(line: Int, error: String) {
+            self.line = line
+            self.error = error
+        }
+    }
+
+    /// Lines that became stories.
+    public var accepted: [Accepted]
+    /// Lines that were refused, with the reason.
+    public var refused: [Refused]
+
+    /// Creates a result.
+    public init(accepted: [Accepted] = [], refused: [Refused] = []) {
+        self.accepted = accepted
+        self.refused = refused
+    }
+}
+
+/// One search hit.
+public struct SearchHit: Codable, Sendable, Hashable {
+    /// The story id.
+    public var id: String
+    /// The headline.
+    public var headline: String
+    /// Who carried it.
+    public var source: String?
+    /// Where to read it.
+    public var url: String?
+    /// When it was published.
+    public var publishedAt: Date?
+    /// Entities by type: `place`, `person`, `organization`.
+    public var entities: [String: [String]]
+    /// Topic labels.
+    public var topics: [String]
+    /// A passage with the matched words in `[brackets]`.
+    public var snippet: String
+    /// The relevance score (higher is better); 0 when the query has no words.
+    public var score: Double
+
+    /// Creates a hit.
+    public init(
+        id: String, headline: String, source: String?, url: String?, publishedAt: Date?, entities: [String: [String]],
+        topics: [String], snippet: String, score: Double
+    ) {
+        self.id = id
+        self.headline = headline
+        self.source = source
+        self.url = url
+        self.publishedAt = publishedAt
+        self.entities = entities
+        self.topics = topics
+        self.snippet = snippet
+        self.score = score
+    }
+}
+
+/// A page of search results.
+public struct SearchResult: Codable, Sendable, Hashable {
+    /// The query in canonical form.
+    public var query: String
+    /// How many stories match in all.
+    public var total: Int
+    /// This page's hits.
+    public var hits: [SearchHit]
+
+    /// Creates a result.
+    public init(query: String, total: Int, hits: [SearchHit]) {
+        self.query = query
+        self.total = total
+        self.hits = hits
+    }
+}
+
+/// The subscription a subscribe request made or found.
+public struct SubscribeResult: Codable, Sendable, Hashable {
+    /// The subscription.
+    public var subscription: Subscription
+    /// False when an identical query was already subscribed and its subscription is returned.
+    public var created: Bool
+
+    /// Creates a result.
+    public init(subscription: Subscription, created: Bool) {
+        self.subscription = subscription
+        self.created = created
+    }
+}
+
+/// A stage's health and counters, as `newsctl status` shows them.
+public struct StageStatus: Codable, Sendable, Hashable {
+    /// The stage: `ingest`, `tag`, `index` or `notify`.
+    public var stage: String
+    /// The instance's producer id, such as `tag-0`.
+    public var instance: String
+    /// The process id.
+    public var pid: Int32
+    /// When the process started.
+    public var startedAt: Date
+    /// The producer epoch of this start.
+    public var epoch: UInt64
+    /// The endpoints by role, such as `publish` or `control`.
+    public var endpoints: [String: String]
+    /// How many subscriptions downstream stages hold on this stage's publisher; nil without one.
+    public var subscribers: Int?
+    /// Counters such as `received`, `published` and `decode_errors`.
+    public var counters: [String: Int]
+
+    /// Creates a status.
+    public init(
+        stage: String, instance: String, pid: Int32, startedAt: Date, epoch: UInt64, endpoints: [String: String],
+        subscribers: Int?, counters: [String: Int]
+    ) {
+        self.stage = stage
+        self.instance = instance
+        self.pid = pid
+        self.startedAt = startedAt
+        self.epoch = epoch
+        self.endpoints = endpoints
+        self.subscribers = subscribers
+        self.counters = counters
+    }
+}

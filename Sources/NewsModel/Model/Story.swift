@@ -1,0 +1,37 @@
+import Foundation
+
+/// A news story as it travels from `ingest` onwards: the fields a user supplied, its stable id, and
+/// when the pipeline received it.
+public struct Story: Codable, Sendable, Hashable {
+    /// The stable id (see ``StoryIdentity``).
+    public var id: String
+    /// The headline.
+    public var headline: String
+    /// The body text.
+    public var body: String
+    /// Where the story can be read, if known.
+    public var url: String?
+    /// The outlet or feed that carried it, if known.
+    public var source: String?
+    /// When it was published, if known.
+    public var publishedAt: Date?
+    /// Its language as a BCP 47 tag such as `en`, if known.
+    public var language: String?
+    /// When `ingest` accepted it.
+    public var receivedAt: Date
+
+    /// Creates a story.
+    public init(
+        id: String, headline: String, body: String, url: String? = nil, source: String? = nil,
+        publishedAt: Date? = nil, language: String? = nil, receivedAt: Date = Date()
+    ) {
+        self.id = id
+        self.headline = headline
+        self.body = body
+        self.url = url
+        self.source = source
+        self.publishedAt = publishedAt
+        self.language = language
+        self.receivedAt = receivedAt
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// What an entity is.
+public enum EntityType: String, Codable, Sendable, Hashable, CaseIterable {
+    /// A person.
+    case person
+    /// An organisation: a company, agency, court, party or international body.
+    case organization
+    /// A place: a country, region, city or landmark.
+    case place
+
+    /// The query-language field that filters on this type (`person:`, `org:`, `place:`).
+    public var queryField: String {
+        switch self {
+        case .person: "person"
+        case .organization: "org"
+        case .place: "place"
+        }
+    }
+}
+
+/// Where in a story an entity was mentioned.
+public struct Mention: Codable, Sendable, Hashable {
+    /// The field: `headline` or `body`.
+    public var field: String
+    /// Offset of the first character, counted in Unicode scalars from the start of the field.
+    public var start: Int
+    /// Offset just past the last character, in Unicode scalars.
+    public var end: Int
+    /// The text as it stands in the story.
+    public var text: String
+
+    /// Creates a mention.
+    public init(field: String, start: Int, end: Int, text: String) {
+        self.field = field
+        self.start = start
+        self.end = end
+        self.text = text
+    }
+}
+
+/// An entity found in a story.
+public struct EntityTag: Codable, Sendable, Hashable {
+    /// A stable id, such as `iso3166:IR` for Iran.
+    public var id: String
+    /// What the entity is.
+    public var type: EntityType
+    /// The canonical name, such as `Iran`.
+    public var name: String
+    /// Every place the story mentions it.
+    public var mentions: [Mention]
+    /// How sure the tagger is, from 0 to 1.
+    public var confidence: Double
+    /// Why it was tagged: the rule and the aliases that matched.
+    public var reason: String
+
+    /// Creates an entity tag.
+    public init(id: String, type: EntityType, name: String, mentions: [Mention], confidence: Double, reason: String) {
+        self.id = id
+        self.type = type
+        self.name = name
+        self.mentions = mentions
+        self.confidence = confidence
+        self.reason = reason
+    }
+}
+
+/// A topic a story is about.
+public struct TopicTag: Codable, Sendable, Hashable {
+    /// The topic's code, such as `medtop:11000000`.
+    public var code: String
+    /// The short name used in queries, such as `politics`.
+    public var name: String
+    /// The label shown to people, such as `Politics`.
+    public var label: String
+    /// How strongly the story is about it, from 0 to 1.
+    public var score: Double
+    /// Why it was tagged: the keywords that matched, or the child topic it was inherited from.
+    public var reason: String
+
+    /// Creates a topic tag.
+    public init(code: String, name: String, label: String, score: Double, reason: String) {
+        self.code = code
+        self.name = name
+        self.label = label
+        self.score = score
+        self.reason = reason
+    }
+}
+
+/// A story with the entities and topics `tag` found in it.
+public struct TaggedStory: Codable, Sendable, Hashable {
+    /// The story.
+    public var story: Story
+    /// Entities, in order of first mention.
+    public var entities: [EntityTag]
+    /// Topics, strongest first.
+    public var topics: [TopicTag]
+    /// When it was tagged.
+    public var taggedAt: Date
+    /// The tagger and data versions that produced the tags.
+    public var tagger: String
+
+    /// Creates a tagged story.
+    public init(story: Story, entities: [EntityTag], topics: [TopicTag], taggedAt: Date = Date(), tagger: String) {
+        self.story = story
+        self.entities = entities
+        self.topics = topics
+        self.taggedAt = taggedAt
+        self.tagger = tagger
+    }
+
+    /// The filter keys the query language matches with field filters, such as `place_iran` for
+    /// `place:Iran` (see ``TagKey``).
+    public var tagKeys: Set<String> {
+        var keys = Set<String>()
+        for entity in entities {
+            keys.insert(TagKey.make(field: entity.type.queryField, value: entity.name))
+            keys.insert(TagKey.make(field: "entity", value: entity.name))
+            keys.insert(TagKey.make(field: "entity", value: entity.id))
+        }
+        for topic in topics {
+            keys.insert(TagKey.make(field: "topic", value: topic.code))
+            keys.insert(TagKey.make(field: "topic", value: topic.name))
+        }
+        if let source = story.source { keys.insert(TagKey.make(field: "source", value: source)) }
+        if let language = story.language { keys.insert(TagKey.make(field: "lang", value: language)) }
+        return keys
+    }
+}
+
+/// The one spelling of a field filter's value as an indexable token: the field, an underscore and the
+/// value folded to lower case without diacritics, every run of other characters made one underscore.
+/// `place:"United States"` and the entity United States both become `place_united_states`.
+public enum TagKey {
+    /// The key for `field:value`.
+    public static func make(field: String, value: String) -> String {
+        field + "_" + slug(value)
+    }
+
+    /// `value` folded and joined with underscores.
+    public static func slug(_ value: String) -> String {
+        TextTokenizer.tokens(in: value).map(\.text).joined(separator: "_")
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import Synchronization
+
+/// Stamps outgoing envelopes with this process's producer id, epoch and gap-free sequence numbers.
+public final class MessageProducer: Sendable {
+    /// The producer id, stable across restarts (such as `tag-0`).
+    public let id: String
+    /// This start's epoch: microseconds since 1970 when the process started.
+    public let epoch: UInt64
+    private let sequence = Atomic<UInt64>(0)
+
+    /// Creates a producer with a fresh epoch.
+    public init(id: String, epoch: UInt64 = UInt64(Date().timeIntervalSince1970 * 1_000_000)) {
+        self.id = id
+        self.epoch = epoch
+    }
+
+    /// The last sequence number handed out.
+    public var lastSequence: UInt64 { sequence.load(ordering: .relaxed) }
+
+    /// A new envelope for `payload` with the next sequence number.
+    public func envelope(_ payload: Payload, originAt: Date) -> Envelope {
+        let next = sequence.add(1, ordering: .relaxed).newValue
+        return Envelope(producer: id, epoch: epoch, sequence: next, sentAt: Date(), originAt: originAt, payload: payload)
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import NewsModel
+import Synchronization
+
+/// Subscriptions and the alerts they produced, kept durably in SQLite (`<data-dir>/notify.sqlite`),
+/// with the parsed subscriptions also held in memory for matching.
+public final class SubscriptionStore: Sendable {
+    /// A subscription with its parsed query.
+    public struct Active: Sendable {
+        /// The subscription.
+        public var subscription: Subscription
+        /// Its parsed query.
+        public var query: Query
+    }
+
+    private let pool: DatabasePool
+    private let active = Mutex<[Active]>([])
+
+    /// Opens (creating if needed) the store at `path` and loads the subscriptions.
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+        let rows = try pool.read { db in try Row.fetchAll(db, sql: "SELECT id, query, created_at FROM subscription ORDER BY created_at") }
+        var loaded: [Active] = []
+        for row in rows {
+            let text: String = row["query"]
+            // A stored query that no longer parses (after a language change) is kept but not matched.
+            guard let query = try? Query(text) else { continue }
+            let created = RFC3339.parse(row["created_at"]) ?? Date()
+            loaded.append(Active(subscription: Subscription(id: row["id"], query: text, createdAt: created), query: query))
+        }
+        active.withLock { $0 = loaded }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE subscription (
+                        id TEXT PRIMARY KEY,
+                        query TEXT NOT NULL,
+                        canonical TEXT NOT NULL UNIQUE,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE TABLE alert (
+                        id TEXT PRIMARY KEY,
+                        subscription_id TEXT NOT NULL,
+                        story_id TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        alert_json TEXT NOT NULL,
+                        UNIQUE (subscription_id, story_id)
+                    );
+                    CREATE INDEX alert_recent ON alert(subscription_id, created_at);
+                    CREATE INDEX alert_created ON alert(created_at);
+                    """)
+        }
+        return migrator
+    }
+
+    /// The subscriptions being matched.
+    public var subscriptions: [Active] { active.withLock { $0 } }
+
+    /// Stores a subscription, or returns the existing one with the same canonical query.
+    /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.
+    public func subscribe(_ text: String) async throws -> SubscribeResult {
+        let query: Query
+        do {
+            query = try Query(text)
+        } catch {
+            throw ControlFailure(code: .badQuery, message: "bad query \"\(text)\": \(error)")
+        }
+        let canonical = query.description
+        let candidate = Subscription(id: Subscription.newID(), query: text)
+        let result = try await pool.write { db -> SubscribeResult in
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT id, query, created_at FROM subscription WHERE canonical = ?", arguments: [canonical])
+            {
+                let existing = Subscription(
+                    id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date())
+                return SubscribeResult(subscription: existing, created: false)
+            }
+            try db.execute(
+                sql: "INSERT INTO subscription (id, query, canonical, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt)])
+            return SubscribeResult(subscription: candidate, created: true)
+        }
+        if result.created {
+            active.withLock { $0.append(Active(subscription: result.subscription, query: query)) }
+        }
+        return result
+    }
+
+    /// Removes a subscription.
+    /// - Throws: ``ControlFailure`` with code `notFound` for an unknown id.
+    public func unsubscribe(_ id: String) async throws -> Subscription {
+        let removed = try await pool.write { db -> Subscription? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, query, created_at FROM subscription WHERE id = ?", arguments: [id]) else {
+                return nil
+            }
+            try db.execute(sql: "DELETE FROM subscription WHERE id = ?", arguments: [id])
+            return Subscription(id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date())
+        }
+        guard let removed else {
+            throw ControlFailure(code: .notFound, message: "no subscription with id \(id); `newsctl subscriptions` lists them")
+        }
+        active.withLock { $0.removeAll { $0.subscription.id == id } }
+        return removed
+    }
+
+    /// Records an alert unless the subscription already has one for the story.
+    /// - Returns: true when the alert is new and should be delivered.
+    public func record(_ alert: Alert) async throws -> Bool {
+        let json = String(decoding: try JSONCoding.encoder().encode(alert), as: UTF8.self)
+        return try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO alert (id, subscription_id, story_id, created_at, alert_json) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """,
+                arguments: [alert.id, alert.subscriptionID, alert.story.id, RFC3339.format(alert.createdAt), json])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Stored alerts, newest first.
+    public func alerts(_ request: AlertsRequest) async throws -> [Alert] {
+        guard (1...1000).contains(request.limit) else {
+            throw ControlFailure(code: .badRequest, message: "limit must be 1 to 1000")
+        }
+        let rows: [String] = try await pool.read { db in
+            if let id = request.subscriptionID {
+                return try String.fetchAll(
+                    db, sql: "SELECT alert_json FROM alert WHERE subscription_id = ? ORDER BY created_at DESC LIMIT ?",
+                    arguments: [id, request.limit])
+            }
+            return try String.fetchAll(
+                db, sql: "SELECT alert_json FROM alert ORDER BY created_at DESC LIMIT ?", arguments: [request.limit])
+        }
+        let decoder = JSONCoding.decoder()
+        return try rows.map { try decoder.decode(Alert.self, from: Data($0.utf8)) }
+    }
+}

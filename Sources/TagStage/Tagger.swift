@@ -1,0 +1,113 @@
+import Foundation
+import NewsModel
+
+/// Finds entities and topics in stories. Immutable once built, so one tagger serves every task.
+public struct Tagger: Sendable {
+    /// The tagger's version string, recorded in every tagged story.
+    public let version: String
+    private let entities: PhraseMatcher<Int>
+    private let entries: [GazetteerEntry]
+    private let keywords: PhraseMatcher<Int>
+    private let topics: [TaxonomyTopic]
+    private let topicIndexByCode: [String: Int]
+
+    /// Builds a tagger from a gazetteer and a taxonomy.
+    public init(gazetteer: Gazetteer, taxonomy: Taxonomy) {
+        var entities = PhraseMatcher<Int>()
+        for (index, entry) in gazetteer.entries.enumerated() {
+            for alias in entry.aliases { entities.add(alias, value: index) }
+        }
+        var keywords = PhraseMatcher<Int>()
+        for (index, topic) in taxonomy.topics.enumerated() {
+            for keyword in topic.keywords { keywords.add(keyword, value: index) }
+        }
+        self.entities = entities
+        self.entries = gazetteer.entries
+        self.keywords = keywords
+        self.topics = taxonomy.topics
+        self.topicIndexByCode = Dictionary(
+            taxonomy.topics.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { first, _ in first })
+        self.version = "tagger/1 gazetteer/\(gazetteer.entries.count) taxonomy/\(taxonomy.version)"
+    }
+
+    /// The tagger built from the project's bundled data.
+    public static func bundled() throws(TagDataError) -> Tagger {
+        Tagger(gazetteer: try Gazetteer.bundled(), taxonomy: try Taxonomy.bundled())
+    }
+
+    /// Tags one story.
+    public func tag(_ story: Story, at date: Date = Date()) -> TaggedStory {
+        let fields: [(name: String, tokens: [TextTokenizer.Token], weight: Int)] = [
+            ("headline", TextTokenizer.tokens(in: story.headline), 2),
+            ("body", TextTokenizer.tokens(in: story.body), 1),
+        ]
+        return TaggedStory(
+            story: story, entities: findEntities(fields), topics: findTopics(fields), taggedAt: date, tagger: version)
+    }
+
+    private func findEntities(_ fields: [(name: String, tokens: [TextTokenizer.Token], weight: Int)]) -> [EntityTag] {
+        var order: [Int] = []
+        var mentions: [Int: [Mention]] = [:]
+        var aliases: [Int: Set<String>] = [:]
+        for field in fields {
+            for match in entities.matches(in: field.tokens) {
+                let first = field.tokens[match.tokenRange.lowerBound]
+                let last = field.tokens[match.tokenRange.upperBound - 1]
+                let text = field.tokens[match.tokenRange].map(\.raw).joined(separator: " ")
+                let index = match.phrase.value
+                if mentions[index] == nil { order.append(index) }
+                mentions[index, default: []].append(
+                    Mention(field: field.name, start: first.start, end: last.end, text: text))
+                aliases[index, default: []].insert(match.phrase.alias)
+            }
+        }
+        return order.map { index in
+            let entry = entries[index]
+            let matchedAliases = aliases[index, default: []].sorted()
+            let onlyAcronyms = matchedAliases.allSatisfy { alias in
+                alias.unicodeScalars.filter { $0.properties.isAlphabetic }.allSatisfy { $0.properties.isUppercase }
+            }
+            return EntityTag(
+                id: entry.id, type: entry.type, name: entry.name, mentions: mentions[index, default: []],
+                confidence: onlyAcronyms ? 0.8 : 0.95,
+                reason: "gazetteer: " + matchedAliases.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+    }
+
+    private func findTopics(_ fields: [(name: String, tokens: [TextTokenizer.Token], weight: Int)]) -> [TopicTag] {
+        var weights: [Int: Int] = [:]
+        var hits: [Int: [String: Int]] = [:]
+        for field in fields {
+            for match in keywords.matches(in: field.tokens) {
+                let index = match.phrase.value
+                weights[index, default: 0] += field.weight
+                hits[index, default: [:]]["\(match.phrase.alias) (\(field.name))", default: 0] += 1
+            }
+        }
+        var tags: [String: TopicTag] = [:]
+        for (index, weight) in weights where weight >= (topics[index].minWeight ?? 2) {
+            let topic = topics[index]
+            let score = min(1.0, Double(weight) / 6.0)
+            let reason =
+                "keywords: "
+                + hits[index, default: [:]].sorted { $0.key < $1.key }
+                .map { $0.value > 1 ? "\($0.key) x\($0.value)" : $0.key }.joined(separator: ", ")
+            tags[topic.code] = TopicTag(code: topic.code, name: topic.name, label: topic.label, score: score, reason: reason)
+        }
+        // A story about a child topic is also about its parents.
+        for child in Array(tags.values) {
+            var parentCode = topics[topicIndexByCode[child.code]!].parent
+            while let code = parentCode, let index = topicIndexByCode[code] {
+                let parent = topics[index]
+                if let existing = tags[code], existing.score >= child.score { break }
+                if tags[code] == nil || tags[code]!.score < child.score {
+                    tags[code] = TopicTag(
+                        code: parent.code, name: parent.name, label: parent.label, score: child.score,
+                        reason: "parent of \(child.label)")
+                }
+                parentCode = parent.parent
+            }
+        }
+        return tags.values.sorted { ($0.score, $1.code) > ($1.score, $0.code) }
+    }
+}
