@@ -75,7 +75,7 @@ let package = Package(
             name: "StageTests",
             dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", grdbProduct]
         ),
-        .testTarget(name: "PipelineTests", dependencies: ["NewsModel"]),
+        .testTarget(name: "PipelineTests", dependencies: ["NewsModel", "ZeroMQ", logging]),
     ]
 )
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NewsModel
+import ServiceLifecycle
 
 /// Turns lines of the public input format into stories and publishes them: the one path that file,
 /// stdin and submit-endpoint input all take.
@@ -63,7 +64,8 @@ public struct StoryIntake: Sendable {
         }
         var accepted = 0
         var refused = 0
-        for await line in lines {
+        // Stop reading at graceful shutdown; the reader thread ends with the process.
+        for await line in lines.cancelOnGracefulShutdown() {
             do {
                 if try accept(line.text) != nil { accepted += 1 }
             } catch {

@@ -1,6 +1,21 @@
 import Foundation
 import NewsModel
 
+/// One field of a story, tokenised once for both entity and topic matching.
+struct TaggedField {
+    let name: String
+    let scalars: [Unicode.Scalar]
+    let tokens: [TextTokenizer.Token]
+    let weight: Int
+
+    init(name: String, text: String, weight: Int) {
+        self.name = name
+        self.scalars = Array(text.unicodeScalars)
+        self.tokens = TextTokenizer.tokens(in: text)
+        self.weight = weight
+    }
+}
+
 /// Finds entities and topics in stories. Immutable once built, so one tagger serves every task.
 public struct Tagger: Sendable {
     /// The tagger's version string, recorded in every tagged story.
@@ -37,27 +52,28 @@ public struct Tagger: Sendable {
 
     /// Tags one story.
     public func tag(_ story: Story, at date: Date = Date()) -> TaggedStory {
-        let fields: [(name: String, tokens: [TextTokenizer.Token], weight: Int)] = [
-            ("headline", TextTokenizer.tokens(in: story.headline), 2),
-            ("body", TextTokenizer.tokens(in: story.body), 1),
+        let fields: [TaggedField] = [
+            TaggedField(name: "headline", text: story.headline, weight: 2),
+            TaggedField(name: "body", text: story.body, weight: 1),
         ]
         return TaggedStory(
             story: story, entities: findEntities(fields), topics: findTopics(fields), taggedAt: date, tagger: version)
     }
 
-    private func findEntities(_ fields: [(name: String, tokens: [TextTokenizer.Token], weight: Int)]) -> [EntityTag] {
+    private func findEntities(_ fields: [TaggedField]) -> [EntityTag] {
         var order: [Int] = []
         var mentions: [Int: [Mention]] = [:]
         var aliases: [Int: Set<String>] = [:]
         for field in fields {
             for match in entities.matches(in: field.tokens) {
-                let first = field.tokens[match.tokenRange.lowerBound]
-                let last = field.tokens[match.tokenRange.upperBound - 1]
-                let text = field.tokens[match.tokenRange].map(\.raw).joined(separator: " ")
+                let start = field.tokens[match.tokenRange.lowerBound].start
+                var end = field.tokens[match.tokenRange.upperBound - 1].end
+                // An alias that ends in a full stop ("U.S.") takes the stop with it.
+                if match.phrase.alias.hasSuffix("."), end < field.scalars.count, field.scalars[end] == "." { end += 1 }
+                let text = String(String.UnicodeScalarView(field.scalars[start..<end]))
                 let index = match.phrase.value
                 if mentions[index] == nil { order.append(index) }
-                mentions[index, default: []].append(
-                    Mention(field: field.name, start: first.start, end: last.end, text: text))
+                mentions[index, default: []].append(Mention(field: field.name, start: start, end: end, text: text))
                 aliases[index, default: []].insert(match.phrase.alias)
             }
         }
@@ -74,7 +90,7 @@ public struct Tagger: Sendable {
         }
     }
 
-    private func findTopics(_ fields: [(name: String, tokens: [TextTokenizer.Token], weight: Int)]) -> [TopicTag] {
+    private func findTopics(_ fields: [TaggedField]) -> [TopicTag] {
         var weights: [Int: Int] = [:]
         var hits: [Int: [String: Int]] = [:]
         for field in fields {

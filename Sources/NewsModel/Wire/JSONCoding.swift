@@ -40,9 +40,15 @@ public enum RFC3339 {
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
     private static let withoutFraction = Date.ISO8601FormatStyle(timeZone: .gmt)
 
-    /// Formats `date` as `2026-02-01T09:30:00.000Z`.
+    /// Formats `date` as `2026-02-01T09:30:00.000Z`, rounded to the nearest millisecond.
     public static func format(_ date: Date) -> String {
-        date.formatted(withFraction)
+        // Whole seconds through the formatter, milliseconds by integer arithmetic: the formatter
+        // truncates, and binary floating point stores .123 as .12299….
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let (whole, fraction) = seconds.remainder < 0 ? (seconds.quotient - 1, seconds.remainder + 1000) : seconds
+        let text = Date(timeIntervalSince1970: TimeInterval(whole)).formatted(withoutFraction)
+        return text.dropLast() + "." + String(repeating: "0", count: fraction < 10 ? 2 : (fraction < 100 ? 1 : 0)) + "\(fraction)Z"
     }
 
     /// Parses an RFC 3339 timestamp with a `Z` or a numeric offset, with or without fractional seconds.

@@ -1,0 +1,47 @@
+# The news pipeline on one machine. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SWIFT        ?= swift
+# The native build system keeps its index store in .build/<triple>/debug/index, where the `index`
+# executable must go, and test discovery needs that store; Swift Build keeps them apart.
+SWIFT_FLAGS  := --build-system swiftbuild
+RUN_DIR      ?= run
+RELEASE_BIN   = $(shell $(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)
+DEBUG_BIN     = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
+
+.PHONY: help deps deps-test build build-release run stop status test clean
+
+help: ## Show this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+deps: ## Install missing Debian packages (libzmq3-dev, libsqlite3-dev)
+	@scripts/install-deps.sh run
+
+deps-test:
+	@scripts/install-deps.sh test
+
+build: deps ## Debug build of everything, tests included
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+
+build-release: deps
+	@echo "==> building release binaries (the first build takes a few minutes)"
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
+
+run: build-release ## Start the pipeline in the background and stream the sample stories through it
+	@echo "==> starting the stages (run directory: $(RUN_DIR))"
+	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/pipeline.sh start
+	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/demo.sh
+
+stop: ## Stop the pipeline started by make run
+	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/pipeline.sh stop
+
+status: ## Show each stage's status
+	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/pipeline.sh status
+
+test: deps-test ## Build and run every test (unit and end-to-end)
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	NEWS_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test $(SWIFT_FLAGS) --skip-build
+
+clean: ## Remove build products and the run directory
+	rm -rf .build $(RUN_DIR)

@@ -1,0 +1,107 @@
+import Foundation
+import NewsModel
+import Testing
+
+@Suite("The public story input format")
+struct StoryInputTests {
+    @Test("a story with only a headline and a body is accepted")
+    func minimalStory() throws {
+        let input = try StoryInput.parse(line: #"{"headline": "Storm hits", "body": "Snow fell."}"#)
+        #expect(input.headline == "Storm hits")
+        #expect(input.body == "Snow fell.")
+        #expect(input.id == nil)
+    }
+
+    @Test("unknown keys never make a story fail")
+    func unknownKeysAreIgnored() throws {
+        let input = try StoryInput.parse(
+            line: #"{"headline": "H", "body": "B", "labels": ["x"], "priority": 3, "nested": {"a": null}}"#)
+        #expect(input.headline == "H")
+    }
+
+    @Test("optional fields are read, and publishedAt becomes a date")
+    func optionalFields() throws {
+        let input = try StoryInput.parse(
+            line: #"{"headline": "H", "body": "B", "id": "a-1", "url": "https://x.example/a", "source": "Wire", "publishedAt": "2026-02-01T09:30:00+01:00", "language": "en"}"#
+        )
+        let story = input.story()
+        #expect(story.id == "a-1")
+        #expect(story.source == "Wire")
+        #expect(story.language == "en")
+        #expect(story.publishedAt == Date(timeIntervalSince1970: 1_769_934_600))
+    }
+
+    @Test(
+        "bad input gets an error that names the field and the problem",
+        arguments: [
+            (#"{"body": "B"}"#, "missing required field \"headline\""),
+            (#"{"headline": "H", "body": 7}"#, "field \"body\" must be a string, found a number"),
+            (#"{"headline": "  ", "body": "B"}"#, "field \"headline\" is empty"),
+            (#"{"headline": "H", "body": "B", "publishedAt": "yesterday"}"#, "not an RFC 3339 date"),
+            (#"{"headline": "H", "body": "B", "url": ["a"]}"#, "field \"url\" must be a string, found an array"),
+            (#"["headline", "body"]"#, "expected a JSON object"),
+            (#"{"headline": "H", "body": "#, "not valid JSON"),
+        ])
+    func badInput(line: String, expected: String) {
+        #expect {
+            _ = try StoryInput.parse(line: line)
+        } throws: { error in
+            (error as? StoryInputError)?.message.contains(expected) == true
+        }
+    }
+}
+
+@Suite("Story identity")
+struct StoryIdentityTests {
+    @Test("the same story submitted twice gets the same id")
+    func sameStorySameID() throws {
+        let line = #"{"headline": "Judge halts plan", "body": "A federal judge ruled."}"#
+        let first = try StoryInput.parse(line: line).story()
+        let second = try StoryInput.parse(line: line).story()
+        #expect(first.id == second.id)
+        #expect(first.id.hasPrefix("h-"))
+    }
+
+    @Test("white space differences do not change a content id")
+    func whitespaceIsFolded() throws {
+        let a = try StoryInput.parse(line: #"{"headline": "Judge  halts plan", "body": "A federal\njudge ruled."}"#)
+        let b = try StoryInput.parse(line: #"{"headline": "Judge halts plan", "body": "A federal judge ruled."}"#)
+        #expect(StoryIdentity.id(for: a) == StoryIdentity.id(for: b))
+    }
+
+    @Test("a supplied id wins, then the URL without its fragment, then the content")
+    func idPreference() throws {
+        let withID = try StoryInput.parse(line: #"{"id": "mine", "url": "https://x.example/a", "headline": "H", "body": "B"}"#)
+        #expect(StoryIdentity.id(for: withID) == "mine")
+        let withURL = try StoryInput.parse(line: #"{"url": "https://x.example/a#top", "headline": "H", "body": "B"}"#)
+        let otherFragment = try StoryInput.parse(line: #"{"url": "https://x.example/a#end", "headline": "H2", "body": "B2"}"#)
+        #expect(StoryIdentity.id(for: withURL).hasPrefix("u-"))
+        #expect(StoryIdentity.id(for: withURL) == StoryIdentity.id(for: otherFragment))
+        let different = try StoryInput.parse(line: #"{"headline": "H", "body": "other"}"#)
+        #expect(StoryIdentity.id(for: different) != StoryIdentity.id(for: try StoryInput.parse(line: #"{"headline": "H", "body": "B"}"#)))
+    }
+}
+
+@Suite("RFC 3339 dates")
+struct RFC3339Tests {
+    @Test("dates round-trip with milliseconds in UTC")
+    func roundTrip() throws {
+        let date = Date(timeIntervalSince1970: 1_769_934_600.123)
+        let text = RFC3339.format(date)
+        #expect(text == "2026-02-01T08:30:00.123Z")
+        let parsed = try #require(RFC3339.parse(text))
+        #expect(abs(parsed.timeIntervalSince(date)) < 0.001)
+    }
+
+    @Test("offsets, a space separator and lower-case letters are accepted", arguments: [
+        "2026-02-01T09:30:00+01:00", "2026-02-01 08:30:00Z", "2026-02-01t08:30:00z", "2026-02-01T08:30:00.000Z",
+    ])
+    func variants(text: String) {
+        #expect(RFC3339.parse(text) == Date(timeIntervalSince1970: 1_769_934_600))
+    }
+
+    @Test("text that is not a date is refused", arguments: ["2026-02-01", "01/02/2026", "", "2026-13-01T00:00:00Z"])
+    func invalid(text: String) {
+        #expect(RFC3339.parse(text) == nil)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+/// The four real executables on ipc sockets, driven by the real `newsctl`.
+@Suite("The pipeline end to end", .serialized, .timeLimit(.minutes(3)))
+struct PipelineEndToEndTests {
+    static let matching = #"{"id": "e2e-iran", "headline": "New tariffs threatened on countries trading with Iran", "body": "The order targets importers of Iranian oil.", "source": "Test Wire", "publishedAt": "2026-02-02T15:30:00Z", "language": "en"}"#
+    static let other = #"{"id": "e2e-storm", "headline": "Winter storm closes schools", "body": "Snow fell across the region overnight.", "source": "Weather Desk"}"#
+    static let broken = #"{"headline": "No body here"}"#
+
+    @Test("published stories become searchable with their tags, and only the matching one alerts")
+    func storiesFlowAndAlert() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await pipeline.startAll()
+
+            let iranSubscription = try await pipeline.newsctl("subscribe", ["place:Iran AND tariffs"])
+            #expect(iranSubscription.status == 0, "\(iranSubscription.stderr)")
+            let iranID = iranSubscription.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(iranID.hasPrefix("sub_"))
+            let stormSubscription = try await pipeline.newsctl("subscribe", ["storm"])
+            let stormID = stormSubscription.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+            let follower = try pipeline.startNewsctl("alerts", ["--follow", "--json", iranID], name: "follower")
+            #expect(try await eventually { try await pipeline.subscribers("notify") >= 1 }, "the follower never subscribed")
+
+            let file = try pipeline.write("stories.jsonl", [Self.matching, Self.broken, "", Self.other].joined(separator: "\n") + "\n")
+            let publish = try await pipeline.newsctl("publish", [file.path])
+            #expect(publish.status == 1, "a refused line makes publish exit 1")
+            #expect(publish.stderr.contains("stories.jsonl:2: refused: missing required field \"body\""), "\(publish.stderr)")
+            #expect(publish.stdout.contains("published 2 stories"), "\(publish.stdout)")
+
+            // Both good stories are searchable, with their tags.
+            #expect(try await eventually { try await pipeline.counter("index", "indexed") >= 2 }, "\(pipeline.logs())")
+            let search = try await pipeline.newsctl("search", ["--json", "tariffs AND place:Iran"])
+            #expect(search.status == 0, "\(search.stderr)")
+            let hits = search.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            #expect(hits.count == 1)
+            let hit = try #require(hits.first)
+            #expect(hit["id"] as? String == "e2e-iran")
+            #expect((hit["entities"] as? [String: [String]])?["place"] == ["Iran"])
+            #expect((hit["topics"] as? [String])?.contains("Trade and tariffs") == true)
+            let storm = try await pipeline.newsctl("search", ["--json", "storm"])
+            #expect(storm.stdout.contains("e2e-storm"))
+
+            // The matching story alerts its subscriber once, with the reason; the other story does not.
+            #expect(try await eventually { follower.stdout.contains("e2e-iran") }, "no alert arrived: \(pipeline.logs())")
+            #expect(try await eventually { try await pipeline.counter("notify", "received") >= 2 })
+            let alerts = follower.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            #expect(alerts.count == 1, "\(follower.stdout)")
+            let alert = try #require(alerts.first)
+            #expect(alert["subscriptionID"] as? String == iranID)
+            #expect((alert["story"] as? [String: Any])?["id"] as? String == "e2e-iran")
+            #expect(alert["matched"] as? [String] == ["place:Iran", "tariffs"])
+            #expect(!follower.stdout.contains("e2e-storm"), "the storm story alerted the Iran subscriber")
+            #expect(!follower.stdout.contains(stormID))
+
+            // Publishing the same stories again keeps one copy in the index and sends no second alert.
+            _ = try await pipeline.newsctl("publish", [file.path])
+            #expect(try await eventually { try await pipeline.counter("notify", "received") >= 4 })
+            #expect(try await pipeline.counter("notify", "repeat_matches") == 2)
+            #expect(try await pipeline.counter("index", "stories") == 2)
+            let stored = try await pipeline.newsctl("alerts", ["--json"])
+            #expect(stored.stdout.split(separator: "\n").count == 2, "one alert per subscription: \(stored.stdout)")
+        }
+    }
+
+    @Test("every stage exits cleanly within 5 seconds of SIGTERM or SIGINT")
+    func stagesStopOnSignals() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await pipeline.startAll()
+            for (stage, signal) in [("ingest", SIGTERM), ("tag", SIGINT), ("index", SIGTERM), ("notify", SIGINT)] {
+                let child = try #require(pipeline.child(stage))
+                let clock = ContinuousClock()
+                let started = clock.now
+                child.signal(signal)
+                let status = await child.waitForExit(timeout: .seconds(5))
+                #expect(status == 0, "\(stage) did not exit cleanly within 5 s of signal \(signal): \(child.stderr.suffix(2000))")
+                #expect(clock.now - started < .seconds(5))
+            }
+        }
+    }
+
+    @Test("a second process cannot bind an endpoint that a running stage holds")
+    func endpointInUse() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await pipeline.startAll()
+            let second = try pipeline.start("index", as: "index-again")
+            let status = await second.waitForExit(timeout: .seconds(5))
+            #expect(status != nil && status != 0)
+            #expect(second.stderr.contains("endpoint in use"), "\(second.stderr)")
+            // The first index still answers.
+            #expect(try await pipeline.newsctl("status", ["index"]).status == 0)
+        }
+    }
+
+    @Test("newsctl gives a clear error and a non-zero exit within seconds when a stage is not there")
+    func newsctlWithoutPipeline() async throws {
+        try await PipelineHarness.with { pipeline in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let search = try await pipeline.newsctl("search", ["iran"], timeout: .seconds(10))
+            #expect(search.status != 0)
+            #expect(search.stderr.contains("index is not answering"), "\(search.stderr)")
+            // A socket file that nobody listens on: the request times out instead of hanging.
+            _ = try pipeline.write("notify.ctl", "")
+            let subscribe = try await pipeline.newsctl("subscribe", ["--timeout", "1", "iran"], timeout: .seconds(10))
+            #expect(subscribe.status != 0)
+            #expect(subscribe.stderr.contains("notify is not answering"), "\(subscribe.stderr)")
+            #expect(clock.now - started < .seconds(8))
+        }
+    }
+
+    @Test("a bad query is refused with its column, by search and subscribe alike")
+    func badQueries() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await pipeline.startAll()
+            let search = try await pipeline.newsctl("search", ["tariffs AND"])
+            let subscribe = try await pipeline.newsctl("subscribe", ["tariffs AND"])
+            for result in [search, subscribe] {
+                #expect(result.status != 0)
+                #expect(result.stderr.contains("column 12: expected a term"), "\(result.stderr)")
+            }
+        }
+    }
+}

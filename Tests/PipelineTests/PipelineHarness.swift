@@ -1,0 +1,215 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// What a finished command printed and how it exited.
+struct CommandResult: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// A process's exit status and the tasks waiting for it.
+final class ExitState: Sendable {
+    private let state = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
+
+    func withLock<T>(_ body: (inout (status: Int32?, waiters: [CheckedContinuation<Int32, Never>])) -> T) -> T {
+        state.withLock { body(&$0) }
+    }
+}
+
+/// A flag shared between tasks.
+final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
+}
+
+/// A child process started by a test, with its output in files and an awaitable exit.
+final class ChildProcess: @unchecked Sendable {
+    let name: String
+    let process = Process()
+    let stdoutURL: URL
+    let stderrURL: URL
+    private let exit = ExitState()
+
+    init(name: String, executable: URL, arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
+        self.name = name
+        stdoutURL = directory.appendingPathComponent("\(name).out")
+        stderrURL = directory.appendingPathComponent("\(name).err")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        process.terminationHandler = { [exit] process in
+            let waiters = exit.withLock { state in
+                state.status = process.terminationStatus
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: process.terminationStatus) }
+        }
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { exit.withLock { $0.status == nil } }
+    var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    /// Waits for the process to exit. A process still running after `timeout` is killed, and the
+    /// result is nil.
+    func waitForExit(timeout: Duration) async -> Int32? {
+        let timedOut = Flag()
+        let watchdog = Task {
+            try await Task.sleep(for: timeout)
+            timedOut.value.store(true, ordering: .sequentiallyConsistent)
+            self.signal(SIGKILL)
+        }
+        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            let done = exit.withLock { state -> Int32? in
+                if let status = state.status { return status }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+        watchdog.cancel()
+        return timedOut.value.load(ordering: .sequentiallyConsistent) ? nil : status
+    }
+
+    func signal(_ signal: Int32) {
+        if isRunning { kill(pid, signal) }
+    }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+/// Four real stage processes on ipc sockets in a temporary run directory, and `newsctl` to talk to
+/// them. Always call ``shutdown()``.
+final class PipelineHarness: @unchecked Sendable {
+    static let stages = ["ingest", "tag", "index", "notify"]
+
+    let runDirectory: URL
+    let binDirectory: URL
+    private let children = Mutex<[String: ChildProcess]>([:])
+
+    /// The directory of the built executables: `NEWS_BIN_DIR`, or the test binary's own directory.
+    static var builtBinaries: URL {
+        if let configured = ProcessInfo.processInfo.environment["NEWS_BIN_DIR"], !configured.isEmpty {
+            return URL(fileURLWithPath: configured, isDirectory: true)
+        }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent()
+    }
+
+    /// The repository root.
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Runs `body` with a fresh harness and always shuts it down afterwards, even when `body` throws.
+    static func with(_ body: (PipelineHarness) async throws -> Void) async throws {
+        let harness = try PipelineHarness()
+        do {
+            try await body(harness)
+        } catch {
+            await harness.shutdown()
+            throw error
+        }
+        await harness.shutdown()
+    }
+
+    private init() throws {
+        // ipc:// paths must stay under 108 bytes, so the run directory lives directly in /tmp.
+        var template = Array("/tmp/npt-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+        runDirectory = URL(fileURLWithPath: String(cString: made), isDirectory: true)
+        binDirectory = Self.builtBinaries
+    }
+
+    func executable(_ name: String) -> URL { binDirectory.appendingPathComponent(name) }
+
+    /// Starts one stage with `--run-dir` and any extra arguments.
+    @discardableResult
+    func start(_ stage: String, as name: String? = nil, _ extra: [String] = []) throws -> ChildProcess {
+        let child = try ChildProcess(
+            name: name ?? stage, executable: executable(stage),
+            arguments: ["--run-dir", runDirectory.path, "--log-level", "debug"] + extra, directory: runDirectory)
+        children.withLock { $0[name ?? stage] = child }
+        return child
+    }
+
+    /// Starts the four stages and waits until they answer and their streams are connected.
+    func startAll() async throws {
+        for stage in Self.stages { try start(stage) }
+        let ready = try await newsctl("status", ["--wait", "30"], timeout: .seconds(40))
+        #expect(ready.status == 0, "pipeline not ready: \(ready.stderr)\n\(logs())")
+    }
+
+    func child(_ name: String) -> ChildProcess? { children.withLock { $0[name] } }
+
+    /// Runs `newsctl SUBCOMMAND --run-dir … ARGS` to completion.
+    func newsctl(_ subcommand: String, _ arguments: [String] = [], timeout: Duration = .seconds(30)) async throws -> CommandResult {
+        let child = try ChildProcess(
+            name: "newsctl-\(UUID().uuidString.prefix(8))", executable: executable("newsctl"),
+            arguments: [subcommand, "--run-dir", runDirectory.path] + arguments, directory: runDirectory)
+        let status = await child.waitForExit(timeout: timeout)
+        return CommandResult(status: status ?? -1, stdout: child.stdout, stderr: child.stderr)
+    }
+
+    /// Starts a long-running `newsctl` (such as `alerts --follow`).
+    func startNewsctl(_ subcommand: String, _ arguments: [String] = [], name: String) throws -> ChildProcess {
+        let child = try ChildProcess(
+            name: name, executable: executable("newsctl"), arguments: [subcommand, "--run-dir", runDirectory.path] + arguments,
+            directory: runDirectory)
+        children.withLock { $0[name] = child }
+        return child
+    }
+
+    /// One stage's status counters, read with `newsctl status STAGE --json`.
+    func status(_ stage: String) async throws -> [String: Any]? {
+        let result = try await newsctl("status", [stage, "--json"], timeout: .seconds(10))
+        guard result.status == 0, let line = result.stdout.split(separator: "\n").first else { return nil }
+        return try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    }
+
+    func counter(_ stage: String, _ name: String) async throws -> Int {
+        ((try await status(stage))?["counters"] as? [String: Any])?[name] as? Int ?? 0
+    }
+
+    func subscribers(_ stage: String) async throws -> Int {
+        (try await status(stage))?["subscribers"] as? Int ?? 0
+    }
+
+    /// Writes a file in the run directory.
+    func write(_ name: String, _ text: String) throws -> URL {
+        let url = runDirectory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// The stages' stderr, for failure messages.
+    func logs() -> String {
+        Self.stages.map { stage in "--- \(stage)\n" + (child(stage)?.stderr.suffix(3000) ?? "") }.joined(separator: "\n")
+    }
+
+    /// Sends SIGTERM to everything still running, waits, then removes the run directory.
+    func shutdown() async {
+        let all = children.withLock { Array($0.values) }
+        for child in all { child.signal(SIGTERM) }
+        for child in all { _ = await child.waitForExit(timeout: .seconds(10)) }
+        try? FileManager.default.removeItem(at: runDirectory)
+    }
+}

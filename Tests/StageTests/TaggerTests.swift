@@ -1,0 +1,85 @@
+import Foundation
+import NewsModel
+import TagStage
+import Testing
+
+@Suite("The tagger")
+struct TaggerTests {
+    let tagger: Tagger
+
+    init() throws {
+        tagger = try Tagger.bundled()
+    }
+
+    func tag(_ headline: String, _ body: String) -> TaggedStory {
+        tagger.tag(Story(id: "t", headline: headline, body: body))
+    }
+
+    @Test("countries are found by their names and aliases, with offsets into the right field")
+    func countriesAndAliases() throws {
+        let tagged = tag("Tariffs threatened on countries trading with Iran", "U.S. officials met their Egyptian and Qatari peers in Egypt and Qatar.")
+        let names = tagged.entities.map(\.name)
+        #expect(names.contains("Iran"))
+        #expect(names.contains("United States"))
+        #expect(names.contains("Egypt"))
+        #expect(names.contains("Qatar"))
+        let iran = try #require(tagged.entities.first { $0.name == "Iran" })
+        #expect(iran.id == "iso3166:IR")
+        #expect(iran.type == .place)
+        #expect(iran.mentions == [Mention(field: "headline", start: 45, end: 49, text: "Iran")])
+        let us = try #require(tagged.entities.first { $0.name == "United States" })
+        #expect(us.mentions.first?.start == 0)
+        #expect(us.mentions.first?.end == 4)
+        #expect(us.mentions.first?.text == "U.S.")
+        #expect(us.reason.contains("U.S."))
+    }
+
+    @Test("an acronym alias needs capitals: the pronoun us is not the United States")
+    func acronymsAreCaseSensitive() {
+        let tagged = tag("Let us talk", "They told us about ice on the roads.")
+        #expect(tagged.entities.isEmpty)
+    }
+
+    @Test("places, organisations and people come from the shipped gazetteer")
+    func otherEntityTypes() {
+        let tagged = tag(
+            "Pentagon and Anthropic clash", "Officials in Minneapolis and Gaza spoke; Treasury Secretary Scott Bessent agreed.")
+        let byType = Dictionary(grouping: tagged.entities, by: \.type).mapValues { Set($0.map(\.name)) }
+        #expect(byType[.organization]?.isSuperset(of: ["Pentagon", "Anthropic"]) == true)
+        #expect(byType[.place]?.isSuperset(of: ["Minneapolis", "Gaza"]) == true)
+        #expect(byType[.person]?.contains("Scott Bessent") == true)
+    }
+
+    @Test("topics come from the taxonomy, child topics bring their parents, and each says why")
+    func topicsWithParents() throws {
+        let tagged = tag("New tariffs on imports", "The tariff order covers trade with several countries.")
+        let trade = try #require(tagged.topics.first { $0.code == "news:trade" })
+        #expect(trade.reason.contains("tariffs (headline)"))
+        let parent = try #require(tagged.topics.first { $0.code == "medtop:04000000" })
+        #expect(parent.reason.contains("parent of Trade and tariffs"))
+        #expect(tagged.tagKeys.contains("topic_trade"))
+        #expect(tagged.tagKeys.contains("topic_medtop_04000000"))
+        #expect(tagged.tagKeys.contains("topic_economy"))
+    }
+
+    @Test("a single passing mention in the body is not enough for a topic")
+    func topicThreshold() {
+        let tagged = tag("Local bakery opens", "The owner said trade was slow at first.")
+        #expect(!tagged.topics.contains { $0.code == "news:trade" })
+    }
+
+    @Test("a gazetteer row with the wrong number of columns is reported with its file and line")
+    func badGazetteerRow() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gaz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "# comment\nplace:x\tplace\tX\tX\nbroken row\n".write(
+            to: directory.appendingPathComponent("a.tsv"), atomically: true, encoding: .utf8)
+        #expect {
+            _ = try Gazetteer.load(directory: directory)
+        } throws: { error in
+            let error = error as? TagDataError
+            return error?.line == 3 && error?.message.contains("4 tab-separated columns") == true
+        }
+    }
+}
