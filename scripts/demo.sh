@@ -16,7 +16,7 @@ echo "==> demo subscription $subscription: $QUERY"
 # Follow the tagged stream and the alert stream before publishing.
 newsctl tail --count "$count" --for 30 > "$RUN_DIR/demo-tagged.txt" 2>/dev/null &
 tail_pid=$!
-newsctl alerts --follow "$subscription" --for 12 > "$RUN_DIR/demo-alerts.txt" 2>/dev/null &
+newsctl alerts --follow "$subscription" --for 60 > "$RUN_DIR/demo-alerts.txt" 2>/dev/null &
 alerts_pid=$!
 # Wait (bounded) until both followers' subscriptions have reached the publishers.
 for _ in $(seq 100); do
@@ -26,6 +26,11 @@ for _ in $(seq 100); do
   [ "${tag_subs:-0}" -ge 3 ] && [ "${notify_subs:-0}" -ge 1 ] && break
   sleep 0.1
 done
+
+notify_counter() { # the named counter of notify, from its status
+  newsctl status notify --json | sed -E "s/.*\"$1\":([0-9]+).*/\1/;t;s/.*/0/"
+}
+received_before=$(notify_counter received)
 
 echo "==> publishing $count stories from $SEEDS"
 newsctl publish "$SEEDS"
@@ -39,7 +44,14 @@ echo
 echo "==> newsctl search 'tariffs AND place:Iran'"
 newsctl search 'tariffs AND place:Iran'
 
-wait "$alerts_pid" || true
+# notify has matched every story once its received counter has grown by the number published.
+for _ in $(seq 200); do
+  [ "$(notify_counter received)" -ge $((received_before + count)) ] && break
+  sleep 0.1
+done
+sleep 0.2   # the last alert's bytes travel from notify to the follower
+kill -INT "$alerts_pid" 2>/dev/null || true
+wait "$alerts_pid" 2>/dev/null || true
 echo
 echo "==> alerts that arrived for $subscription"
 if [ -s "$RUN_DIR/demo-alerts.txt" ]; then

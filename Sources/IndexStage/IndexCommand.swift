@@ -12,16 +12,16 @@ public struct IndexCommand: AsyncParsableCommand {
             on SIGINT or SIGTERM.
             """)
 
-    @OptionGroup public var stage: StageOptions
+    @OptionGroup var stage: StageOptions
 
     @Option(name: .customLong("input"), help: ArgumentHelp("tag's stream endpoint; repeatable (default: <run-dir>/tagged.pub).", valueName: "endpoint"))
-    public var inputs: [String] = []
+    var inputs: [String] = []
 
     @Option(help: ArgumentHelp("Control endpoint for search and status (default: <run-dir>/index.ctl).", valueName: "endpoint"))
-    public var control: String?
+    var control: String?
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Where index.sqlite lives (default: <run-dir>/data).", valueName: "dir"))
-    public var dataDirectory: String?
+    var dataDirectory: String?
 
     public init() {}
 

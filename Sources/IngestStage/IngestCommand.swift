@@ -10,19 +10,21 @@ public struct IngestCommand: AsyncParsableCommand {
             Input is JSON Lines: one object per line with "headline" and "body" (strings), and optionally \
             "id", "url", "source", "publishedAt" (RFC 3339) and "language". A bad line is logged with its \
             number and the rest keeps flowing. Clients such as `newsctl publish` submit on the control \
-            endpoint. Stops cleanly on SIGINT or SIGTERM.
+            endpoint. Input files are read once a subscriber (tag) has joined the stream; start the downstream \
+            stages first, because a stage that joins later does not see what was published before it. \
+            Stops cleanly on SIGINT or SIGTERM.
             """)
 
-    @OptionGroup public var stage: StageOptions
+    @OptionGroup var stage: StageOptions
 
     @Option(name: .customLong("input"), help: ArgumentHelp("JSON Lines file to read at start; - for stdin; repeatable.", valueName: "file"))
-    public var files: [String] = []
+    var files: [String] = []
 
     @Option(help: ArgumentHelp("Endpoint to publish stories on (default: <run-dir>/stories.pub).", valueName: "endpoint"))
-    public var publish: String?
+    var publish: String?
 
     @Option(help: ArgumentHelp("Control endpoint for submit and status (default: <run-dir>/ingest.ctl).", valueName: "endpoint"))
-    public var control: String?
+    var control: String?
 
     public init() {}
 

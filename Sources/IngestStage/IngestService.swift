@@ -30,6 +30,19 @@ public struct IngestService: Service {
 
         await withDiscardingTaskGroup { group in
             group.addTask {
+                guard !files.isEmpty else { return }
+                // Pub/sub drops what is sent before a subscriber has joined: wait for the first one.
+                if publisher.subscriberCount == 0 {
+                    logger.info("waiting for a subscriber before reading the input files")
+                    while publisher.subscriberCount == 0 {
+                        do {
+                            try await Task.sleep(for: .milliseconds(50))
+                        } catch {
+                            return
+                        }
+                        if Task.isShuttingDownGracefully { return }
+                    }
+                }
                 for file in files { await intake.ingest(file: file) }
             }
             group.addTask {

@@ -12,19 +12,19 @@ public struct NotifyCommand: AsyncParsableCommand {
             so a client can follow one subscription by prefix. Stops cleanly on SIGINT or SIGTERM.
             """)
 
-    @OptionGroup public var stage: StageOptions
+    @OptionGroup var stage: StageOptions
 
     @Option(name: .customLong("input"), help: ArgumentHelp("tag's stream endpoint; repeatable (default: <run-dir>/tagged.pub).", valueName: "endpoint"))
-    public var inputs: [String] = []
+    var inputs: [String] = []
 
     @Option(help: ArgumentHelp("Endpoint to publish alerts on (default: <run-dir>/alerts.pub).", valueName: "endpoint"))
-    public var publish: String?
+    var publish: String?
 
     @Option(help: ArgumentHelp("Control endpoint for subscriptions, alerts and status (default: <run-dir>/notify.ctl).", valueName: "endpoint"))
-    public var control: String?
+    var control: String?
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Where notify.sqlite lives (default: <run-dir>/data).", valueName: "dir"))
-    public var dataDirectory: String?
+    var dataDirectory: String?
 
     public init() {}
 

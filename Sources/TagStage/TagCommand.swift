@@ -12,22 +12,22 @@ public struct TagCommand: AsyncParsableCommand {
             taxonomy, and publishes story.tagged. Stops cleanly on SIGINT or SIGTERM.
             """)
 
-    @OptionGroup public var stage: StageOptions
+    @OptionGroup var stage: StageOptions
 
     @Option(name: .customLong("input"), help: ArgumentHelp("ingest's stream endpoint; repeat for several (default: <run-dir>/stories.pub).", valueName: "endpoint"))
-    public var inputs: [String] = []
+    var inputs: [String] = []
 
     @Option(help: ArgumentHelp("Endpoint to publish tagged stories on (default: <run-dir>/tagged.pub).", valueName: "endpoint"))
-    public var publish: String?
+    var publish: String?
 
     @Option(help: ArgumentHelp("Control endpoint for status (default: <run-dir>/tag.ctl).", valueName: "endpoint"))
-    public var control: String?
+    var control: String?
 
     @Option(help: ArgumentHelp("Directory of gazetteer .tsv files (default: the bundled one).", valueName: "dir"))
-    public var gazetteer: String?
+    var gazetteer: String?
 
     @Option(help: ArgumentHelp("Topic taxonomy JSON file (default: the bundled one).", valueName: "file"))
-    public var taxonomy: String?
+    var taxonomy: String?
 
     public init() {}
 

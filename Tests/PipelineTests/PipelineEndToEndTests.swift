@@ -68,6 +68,32 @@ struct PipelineEndToEndTests {
         }
     }
 
+    @Test("ingest reads --input files and newsctl publish reads stdin; bad lines are reported by number")
+    func filesAndStdin() async throws {
+        try await PipelineHarness.with { pipeline in
+            let file = try pipeline.write("start.jsonl", [Self.matching, "{oops", Self.other].joined(separator: "\n") + "\n")
+            try pipeline.start("index")
+            try pipeline.start("notify")
+            try pipeline.start("tag")
+            // ingest reads its files once tag subscribes, so tag must already be connected downstream.
+            let downstream = try await pipeline.newsctl("status", ["tag", "index", "notify", "--wait", "30"], timeout: .seconds(40))
+            #expect(downstream.status == 0, "\(downstream.stderr)")
+            try pipeline.start("ingest", ["--input", file.path])
+            #expect(try await pipeline.newsctl("status", ["--wait", "30"], timeout: .seconds(40)).status == 0)
+            #expect(try await eventually { try await pipeline.counter("index", "indexed") >= 2 }, "\(pipeline.logs())")
+            let ingestLog = try #require(pipeline.child("ingest")).stderr
+            #expect(ingestLog.contains("start.jsonl:2: refused: not valid JSON"), "\(ingestLog)")
+
+            let stdin = try pipeline.write(
+                "stdin.jsonl", #"{"id": "from-stdin", "headline": "Ceasefire talks resume", "body": "Negotiators met in Cairo."}"# + "\n")
+            let publish = try await pipeline.newsctl("publish", ["-"], standardInput: stdin)
+            #expect(publish.status == 0, "\(publish.stderr)")
+            #expect(try await eventually { try await pipeline.counter("index", "indexed") >= 3 })
+            let search = try await pipeline.newsctl("search", ["--json", "place:Cairo"])
+            #expect(search.stdout.contains("from-stdin"))
+        }
+    }
+
     @Test("every stage exits cleanly within 5 seconds of SIGTERM or SIGINT")
     func stagesStopOnSignals() async throws {
         try await PipelineHarness.with { pipeline in

@@ -31,7 +31,10 @@ final class ChildProcess: @unchecked Sendable {
     let stderrURL: URL
     private let exit = ExitState()
 
-    init(name: String, executable: URL, arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
+    init(
+        name: String, executable: URL, arguments: [String], directory: URL, environment: [String: String] = [:],
+        standardInput: URL? = nil
+    ) throws {
         self.name = name
         stdoutURL = directory.appendingPathComponent("\(name).out")
         stderrURL = directory.appendingPathComponent("\(name).err")
@@ -40,7 +43,7 @@ final class ChildProcess: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = try standardInput.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         process.terminationHandler = { [exit] process in
@@ -161,10 +164,13 @@ final class PipelineHarness: @unchecked Sendable {
     func child(_ name: String) -> ChildProcess? { children.withLock { $0[name] } }
 
     /// Runs `newsctl SUBCOMMAND --run-dir … ARGS` to completion.
-    func newsctl(_ subcommand: String, _ arguments: [String] = [], timeout: Duration = .seconds(30)) async throws -> CommandResult {
+    func newsctl(
+        _ subcommand: String, _ arguments: [String] = [], timeout: Duration = .seconds(30), standardInput: URL? = nil
+    ) async throws -> CommandResult {
         let child = try ChildProcess(
             name: "newsctl-\(UUID().uuidString.prefix(8))", executable: executable("newsctl"),
-            arguments: [subcommand, "--run-dir", runDirectory.path] + arguments, directory: runDirectory)
+            arguments: [subcommand, "--run-dir", runDirectory.path] + arguments, directory: runDirectory,
+            standardInput: standardInput)
         let status = await child.waitForExit(timeout: timeout)
         return CommandResult(status: status ?? -1, stdout: child.stdout, stderr: child.stderr)
     }
