@@ -78,26 +78,17 @@ public final class Publisher: Sendable {
         ready: (Result<Void, TransportError>) -> Void
     ) {
         defer { finished.signal() }
-        let socket: ZMQSocket
-        do {
-            socket = try ZMQSocket(context: context, type: .extendedPublisher)
-        } catch {
-            ready(.failure(TransportError.from(error, endpoint: endpoint)))
-            return
-        }
-        defer { socket.close() }
-        do {
+        let opened = SocketSetup.open(context: context, type: .extendedPublisher, endpoint: endpoint) { socket in
             try socket.setExtendedPublisherVerbose()
             try socket.setSendHighWaterMark(sendHighWaterMark)
             try socket.setMaxMessageSize(4096)
             try Endpoint.bindExclusively(socket, to: endpoint)
-        } catch let error as TransportError {
-            ready(.failure(error))
-            return
-        } catch {
-            ready(.failure(TransportError.from(error as! ZMQError, endpoint: endpoint)))
+        }
+        guard case .success(let socket) = opened else {
+            if case .failure(let error) = opened { ready(.failure(error)) }
             return
         }
+        defer { socket.close() }
         ready(.success(()))
 
         var poller = ZMQPoller()

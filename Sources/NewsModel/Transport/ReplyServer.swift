@@ -75,25 +75,16 @@ public final class ReplyServer: Sendable {
         ready: (Result<Void, TransportError>) -> Void
     ) {
         defer { output.finish() }
-        let socket: ZMQSocket
-        do {
-            socket = try ZMQSocket(context: context, type: .reply)
-        } catch {
-            ready(.failure(TransportError.from(error, endpoint: endpoint)))
-            return
-        }
-        defer { socket.close() }
-        do {
+        let opened = SocketSetup.open(context: context, type: .reply, endpoint: endpoint) { socket in
             try socket.setMaxMessageSize(maxMessageSize)
             try socket.setLinger(milliseconds: 200)
             try Endpoint.bindExclusively(socket, to: endpoint)
-        } catch let error as TransportError {
-            ready(.failure(error))
-            return
-        } catch {
-            ready(.failure(TransportError.from(error as! ZMQError, endpoint: endpoint)))
+        }
+        guard case .success(let socket) = opened else {
+            if case .failure(let error) = opened { ready(.failure(error)) }
             return
         }
+        defer { socket.close() }
         ready(.success(()))
 
         var poller = ZMQPoller()

@@ -38,28 +38,36 @@ public struct RequestClient: Sendable {
                     code: .badEndpoint, endpoint: endpoint,
                     message: "nothing is listening at \(endpoint) (no socket file)")
             }
-            do {
-                let socket = try ZMQSocket(context: context, type: .request)
-                defer { socket.close() }
+            let opened = SocketSetup.open(context: context, type: .request, endpoint: endpoint) { socket in
                 try socket.setLinger(milliseconds: 0)
                 try socket.setMaxMessageSize(maxMessageSize)
                 try socket.setReceiveTimeout(milliseconds: milliseconds)
                 try socket.setSendTimeout(milliseconds: milliseconds)
                 try socket.connect(endpoint)
-                guard try socket.send([body]) else {
-                    throw TransportError(
-                        code: .timeout, endpoint: endpoint, message: "could not send to \(endpoint) within \(milliseconds) ms")
-                }
-                guard let reply = try socket.receive() else {
-                    throw TransportError(
-                        code: .timeout, endpoint: endpoint, message: "no answer from \(endpoint) within \(milliseconds) ms")
-                }
-                return reply.last ?? Data()
-            } catch let error as TransportError {
-                throw error
-            } catch {
-                throw TransportError.from(error as! ZMQError, endpoint: endpoint)
             }
+            let socket = try opened.get()
+            defer { socket.close() }
+            let sent: Bool
+            let reply: [Data]?
+            do throws(ZMQError) {
+                sent = try socket.send([body])
+                if sent {
+                    reply = try socket.receive()
+                } else {
+                    reply = nil
+                }
+            } catch {
+                throw TransportError.from(error, endpoint: endpoint)
+            }
+            guard sent else {
+                throw TransportError(
+                    code: .timeout, endpoint: endpoint, message: "could not send to \(endpoint) within \(milliseconds) ms")
+            }
+            guard let reply else {
+                throw TransportError(
+                    code: .timeout, endpoint: endpoint, message: "no answer from \(endpoint) within \(milliseconds) ms")
+            }
+            return reply.last ?? Data()
         }
     }
 }

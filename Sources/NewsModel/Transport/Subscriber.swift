@@ -58,31 +58,26 @@ public final class Subscriber: Sendable {
         output: AsyncStream<[Data]>.Continuation, logger: Logger, ready: (Result<Void, TransportError>) -> Void
     ) {
         defer { output.finish() }
-        let socket: ZMQSocket
-        do {
-            socket = try ZMQSocket(context: context, type: .subscriber)
-        } catch {
-            ready(.failure(TransportError.from(error, endpoint: endpoints.first ?? "")))
-            return
-        }
-        defer { socket.close() }
-        var current = endpoints.first ?? ""
-        do {
+        let endpoints = self.endpoints
+        let opened = SocketSetup.open(context: context, type: .subscriber, endpoint: endpoints.joined(separator: " ")) {
+            socket in
             try socket.setMaxMessageSize(maxMessageSize)
             try socket.setLinger(milliseconds: 0)
             for topic in topics { try socket.subscribe(topic) }
             for endpoint in endpoints {
-                current = endpoint
                 try Endpoint.validate(endpoint)
-                try socket.connect(endpoint)
+                do throws(ZMQError) {
+                    try socket.connect(endpoint)
+                } catch {
+                    throw TransportError.from(error, endpoint: endpoint)
+                }
             }
-        } catch let error as TransportError {
-            ready(.failure(error))
-            return
-        } catch {
-            ready(.failure(TransportError.from(error as! ZMQError, endpoint: current)))
+        }
+        guard case .success(let socket) = opened else {
+            if case .failure(let error) = opened { ready(.failure(error)) }
             return
         }
+        defer { socket.close() }
         ready(.success(()))
 
         var poller = ZMQPoller()
