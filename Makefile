@@ -7,6 +7,12 @@ SWIFT        ?= swift
 # executable must go, and test discovery needs that store; Swift Build keeps them apart.
 SWIFT_FLAGS  := --build-system swiftbuild
 RUN_DIR      ?= run
+# Replicas per stage for make run, e.g. make run TAG_REPLICAS=3.
+INGEST_REPLICAS ?= 1
+TAG_REPLICAS    ?= 1
+INDEX_REPLICAS  ?= 1
+NOTIFY_REPLICAS ?= 1
+export INGEST_REPLICAS TAG_REPLICAS INDEX_REPLICAS NOTIFY_REPLICAS
 RELEASE_BIN   = $(shell $(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)
 DEBUG_BIN     = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
@@ -28,7 +34,7 @@ build-release: deps
 	@echo "==> building release binaries (the first build takes a few minutes)"
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
-run: build-release ## Start the pipeline in the background and stream the sample stories through it
+run: build-release ## Start the pipeline (TAG_REPLICAS=N etc. for replicas) and stream the sample stories through it
 	@echo "==> starting the stages (run directory: $(RUN_DIR))"
 	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/pipeline.sh start
 	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/demo.sh

@@ -41,7 +41,7 @@ let package = Package(
         // MARK: - Shared model and runtime
         .target(
             name: "NewsModel",
-            dependencies: ["ZeroMQ", argumentParser, logging, serviceLifecycle, unixSignals, crypto]
+            dependencies: ["ZeroMQ", argumentParser, logging, serviceLifecycle, unixSignals, crypto, grdbProduct]
         ),
 
         // MARK: - Stage logic (libraries that tests import)
@@ -75,7 +75,7 @@ let package = Package(
             name: "StageTests",
             dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", grdbProduct]
         ),
-        .testTarget(name: "PipelineTests", dependencies: ["NewsModel", "ZeroMQ", logging]),
+        .testTarget(name: "PipelineTests", dependencies: ["NewsModel", "ZeroMQ", logging, grdbProduct]),
     ]
 )
 

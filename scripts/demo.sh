@@ -13,29 +13,25 @@ count=$(grep -c . "$SEEDS")
 subscription=$(newsctl subscribe "$QUERY")
 echo "==> demo subscription $subscription: $QUERY"
 
-# Follow the tagged stream and the alert stream before publishing.
-newsctl tail --count "$count" --for 30 > "$RUN_DIR/demo-tagged.txt" 2>/dev/null &
+# Follow the tagged stories and the alerts from now on, and wait until both followers have joined.
+newsctl tail --count "$count" --for 60 > "$RUN_DIR/demo-tagged.txt" 2> "$RUN_DIR/demo-tagged.err" &
 tail_pid=$!
-newsctl alerts --follow "$subscription" --for 60 > "$RUN_DIR/demo-alerts.txt" 2>/dev/null &
+newsctl alerts --follow "$subscription" --for 90 > "$RUN_DIR/demo-alerts.txt" 2> "$RUN_DIR/demo-alerts.err" &
 alerts_pid=$!
-# Wait (bounded) until both followers' subscriptions have reached the publishers.
 for _ in $(seq 100); do
-  status=$(newsctl status tag notify --json || true)
-  tag_subs=$(echo "$status" | grep '"stage":"tag"' | sed -E 's/.*"subscribers":([0-9]+).*/\1/')
-  notify_subs=$(echo "$status" | grep '"stage":"notify"' | sed -E 's/.*"subscribers":([0-9]+).*/\1/')
-  [ "${tag_subs:-0}" -ge 3 ] && [ "${notify_subs:-0}" -ge 1 ] && break
+  grep -q following "$RUN_DIR/demo-tagged.err" 2>/dev/null && grep -q following "$RUN_DIR/demo-alerts.err" 2>/dev/null && break
   sleep 0.1
 done
 
-notify_counter() { # the named counter of notify, from its status
-  newsctl status notify --json | sed -E "s/.*\"$1\":([0-9]+).*/\1/;t;s/.*/0/"
+counter_sum() { # stage counter: the counter summed over the stage's replicas
+  newsctl status "$1" --json | grep -o "\"$2\":[0-9]*" | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }'
 }
-received_before=$(notify_counter received)
+received_before=$(counter_sum notify received)
 
 echo "==> publishing $count stories from $SEEDS"
 newsctl publish "$SEEDS"
 
-wait "$tail_pid" || echo "    (not every story came out of tag within 30 s; see newsctl status)"
+wait "$tail_pid" || echo "    (not every story came out of tag within 60 s; see newsctl status)"
 echo
 echo "==> tagged stories, as they left the tag stage"
 cat "$RUN_DIR/demo-tagged.txt"
@@ -44,12 +40,12 @@ echo
 echo "==> newsctl search 'tariffs AND place:Iran'"
 newsctl search 'tariffs AND place:Iran'
 
-# notify has matched every story once its received counter has grown by the number published.
-for _ in $(seq 200); do
-  [ "$(notify_counter received)" -ge $((received_before + count)) ] && break
+# notify has matched every story once its replicas have received as many as were published.
+for _ in $(seq 300); do
+  [ "$(counter_sum notify received)" -ge $((received_before + count)) ] && break
   sleep 0.1
 done
-sleep 0.2   # the last alert's bytes travel from notify to the follower
+sleep 0.5   # the last alerts travel from notify's feed to the follower
 kill -INT "$alerts_pid" 2>/dev/null || true
 wait "$alerts_pid" 2>/dev/null || true
 echo

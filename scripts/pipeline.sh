@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Starts and stops the four stages on one machine, with pid files and logs under the run directory.
-# Usage: pipeline.sh start|stop|status   (environment: BIN_DIR, RUN_DIR)
+# Starts and stops the stages on one machine, each as N replicas, with pid files and logs in the run
+# directory: run/<stage>-<i>.pid and run/<stage>-<i>.log.
+# Usage: pipeline.sh start|stop|status
+# Environment: BIN_DIR (the binaries), RUN_DIR (default run), INGEST_REPLICAS, TAG_REPLICAS,
+# INDEX_REPLICAS, NOTIFY_REPLICAS (default 1 each).
 set -euo pipefail
 
 BIN_DIR=${BIN_DIR:?set BIN_DIR to the directory holding the stage binaries}
 RUN_DIR=${RUN_DIR:-run}
-STAGES=(index notify tag ingest)   # downstream first, so subscribers are connecting when publishers bind
+STAGES=(index notify tag ingest)   # downstream first; with journals and feeds any order works
 mkdir -p "$RUN_DIR"
+
+replicas() {
+  local variable
+  variable="$(echo "$1" | tr '[:lower:]' '[:upper:]')_REPLICAS"
+  local count=${!variable:-1}
+  [[ "$count" =~ ^[1-9][0-9]*$ ]] || { echo "error: $variable must be a whole number of 1 or more, not '$count'" >&2; exit 2; }
+  echo "$count"
+}
 
 alive() { # pidfile stage
   local pid
@@ -19,21 +30,25 @@ alive() { # pidfile stage
 start() {
   local started=()
   for stage in "${STAGES[@]}"; do
-    local pidfile="$RUN_DIR/$stage.pid"
-    if alive "$pidfile" "$stage"; then
-      echo "    $stage already running (pid $(cat "$pidfile"))"
-      continue
-    fi
-    nohup "$BIN_DIR/$stage" --run-dir "$RUN_DIR" >> "$RUN_DIR/$stage.log" 2>&1 &
-    echo $! > "$pidfile"
-    started+=("$stage")
-    echo "    started $stage (pid $!, log $RUN_DIR/$stage.log)"
+    local count
+    count=$(replicas "$stage")
+    for ((i = 0; i < count; i++)); do
+      local instance="$stage-$i" pidfile="$RUN_DIR/$stage-$i.pid"
+      if alive "$pidfile" "$stage"; then
+        echo "    $instance already running (pid $(cat "$pidfile"))"
+        continue
+      fi
+      nohup "$BIN_DIR/$stage" --run-dir "$RUN_DIR" --instance "$instance" >> "$RUN_DIR/$instance.log" 2>&1 &
+      echo $! > "$pidfile"
+      started+=("$instance")
+      echo "    started $instance (pid $!, log $RUN_DIR/$instance.log)"
+    done
   done
   if ! "$BIN_DIR/newsctl" status --run-dir "$RUN_DIR" --wait 30 >/dev/null; then
-    for stage in "${started[@]}"; do
-      if ! alive "$RUN_DIR/$stage.pid" "$stage"; then
-        echo "error: $stage exited; the end of $RUN_DIR/$stage.log:" >&2
-        tail -n 5 "$RUN_DIR/$stage.log" >&2
+    for instance in "${started[@]}"; do
+      if ! alive "$RUN_DIR/$instance.pid" "${instance%-*}"; then
+        echo "error: $instance exited; the end of $RUN_DIR/$instance.log:" >&2
+        tail -n 5 "$RUN_DIR/$instance.log" >&2
       fi
     done
     "$BIN_DIR/newsctl" status --run-dir "$RUN_DIR" >&2 || true
@@ -42,20 +57,23 @@ start() {
 }
 
 stop() {
-  for stage in "${STAGES[@]}"; do
-    local pidfile="$RUN_DIR/$stage.pid"
-    if alive "$pidfile" "$stage"; then
-      local pid
-      pid=$(cat "$pidfile")
-      kill -TERM "$pid"
-      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      if kill -0 "$pid" 2>/dev/null; then
-        echo "    $stage did not stop within 10 s; killing it" >&2
-        kill -KILL "$pid" 2>/dev/null || true
+  shopt -s nullglob
+  for stage in ingest tag index notify; do
+    for pidfile in "$RUN_DIR/$stage"-*.pid; do
+      local instance pid
+      instance=$(basename "$pidfile" .pid)
+      if alive "$pidfile" "$stage"; then
+        pid=$(cat "$pidfile")
+        kill -TERM "$pid"
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then
+          echo "    $instance did not stop within 10 s; killing it" >&2
+          kill -KILL "$pid" 2>/dev/null || true
+        fi
+        echo "    stopped $instance"
       fi
-      echo "    stopped $stage"
-    fi
-    rm -f "$pidfile"
+      rm -f "$pidfile"
+    done
   done
 }
 

@@ -7,32 +7,31 @@ public struct IndexCommand: AsyncParsableCommand {
         commandName: "index",
         abstract: "Store tagged stories in a full-text index (SQLite FTS5) and answer searches.",
         discussion: """
-            Subscribes to tag's story.tagged stream and stores each story once per id under the data \
-            directory. Answers search requests from `newsctl search` on its control endpoint. Stops cleanly \
-            on SIGINT or SIGTERM.
+            Reads the feeds of every tag replica as a member of the index group (replicas share the \
+            stories and one index file) and stores each story once per id under the data directory. Answers \
+            search requests from `newsctl search` on its control endpoint. Stops cleanly on SIGINT or SIGTERM.
             """)
 
     @OptionGroup var stage: StageOptions
 
-    @Option(name: .customLong("input"), help: ArgumentHelp("tag's stream endpoint; repeatable (default: <run-dir>/tagged.pub).", valueName: "endpoint"))
+    @Option(name: .customLong("input"), help: ArgumentHelp("A tag feed endpoint; repeatable (default: every <run-dir>/tag-*.feed).", valueName: "endpoint"))
     var inputs: [String] = []
 
-    @Option(help: ArgumentHelp("Control endpoint for search and status (default: <run-dir>/index.ctl).", valueName: "endpoint"))
+    @Option(help: ArgumentHelp("Control endpoint for search and status (default: <run-dir>/<instance>.ctl).", valueName: "endpoint"))
     var control: String?
-
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Where index.sqlite lives (default: <run-dir>/data).", valueName: "dir"))
-    var dataDirectory: String?
 
     public init() {}
 
     public func run() async throws {
         stage.bootstrapLogging()
         let layout = stage.layout
-        let index = try StoryIndex(path: (dataDirectory ?? layout.dataDirectory) + "/index.sqlite")
-        let runtime = try StageRuntime(stage: "index", instance: stage.instance)
+        let index = try StoryIndex(path: stage.resolvedDataDirectory + "/index.sqlite")
+        let instance = stage.instanceName(stage: "index")
+        let runtime = try StageRuntime(stage: "index", instance: instance)
         try await runtime.run(
             IndexService(
-                runtime: runtime, index: index, inputs: inputs.isEmpty ? [layout.tagged] : inputs,
-                control: control ?? layout.indexControl))
+                runtime: runtime, index: index,
+                sources: inputs.isEmpty ? layout.feeds(of: "tag") : FeedSources(endpoints: inputs),
+                control: control ?? layout.control(instance)))
     }
 }

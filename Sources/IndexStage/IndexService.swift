@@ -2,27 +2,27 @@ import Logging
 import NewsModel
 import ServiceLifecycle
 
-/// The `index` stage: stores every tagged story in the full-text index and answers searches.
+/// The `index` stage: reads tag's feeds as a member of the `index` group and stores every tagged story
+/// in the full-text index; answers searches. Replicas share one index file.
 public struct IndexService: Service {
     let runtime: StageRuntime
     let index: StoryIndex
-    let inputs: [String]
+    let sources: FeedSources
     let controlEndpoint: String
 
     /// Creates the service.
-    public init(runtime: StageRuntime, index: StoryIndex, inputs: [String], control: String) {
+    public init(runtime: StageRuntime, index: StoryIndex, sources: FeedSources, control: String) {
         self.runtime = runtime
         self.index = index
-        self.inputs = inputs
+        self.sources = sources
         self.controlEndpoint = control
     }
 
     public func run() async throws {
         let logger = runtime.logger
-        let input = try await Subscriber.connect(
-            context: runtime.context, endpoints: inputs, topics: [StreamTopic.storyTagged], logger: logger)
         let control = try await ReplyServer.bind(context: runtime.context, endpoint: controlEndpoint, logger: logger)
-        let endpoints = ["input": inputs.joined(separator: " "), "control": controlEndpoint]
+        let input = runtime.consume(sources)
+        let endpoints = ["control": controlEndpoint]
         let runtime = self.runtime
         let index = self.index
         logger.info("indexing", metadata: ["endpoints": "\(endpoints)"])
@@ -32,7 +32,7 @@ public struct IndexService: Service {
             handleRequest: { request in
                 switch request {
                 case .status:
-                    var status = runtime.status(endpoints: endpoints, publisher: nil)
+                    var status = runtime.status(endpoints: endpoints, output: nil, input: input)
                     status.counters["stories"] = try await index.count()
                     return status
                 case .search(let search):
@@ -42,18 +42,17 @@ public struct IndexService: Service {
                     throw ControlFailure(code: .unknownMethod, message: "index answers search and status, not \(request.method)")
                 }
             },
-            handleMessage: { message in
-                guard case .taggedStory(let tagged) = message.envelope.payload else {
-                    runtime.counters.increment("unexpected_kind")
-                    return
+            handleBatch: { messages in
+                var stories: [TaggedStory] = []
+                for message in messages {
+                    guard case .taggedStory(let tagged) = message.envelope.payload else {
+                        runtime.counters.increment("unexpected_kind")
+                        continue
+                    }
+                    stories.append(tagged)
                 }
-                do {
-                    try await index.upsert(tagged)
-                    runtime.counters.increment("indexed")
-                } catch {
-                    runtime.counters.increment("index_errors")
-                    logger.error("could not index a story", metadata: ["story": "\(tagged.story.id)", "error": "\(error)"])
-                }
+                try await index.upsert(stories)
+                runtime.counters.increment("indexed", by: stories.count)
             })
     }
 }

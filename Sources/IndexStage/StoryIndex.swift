@@ -13,9 +13,7 @@ public final class StoryIndex: Sendable {
     public init(path: String) throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try DatabasePool(path: path, configuration: SQLiteSettings.configuration())
         try Self.migrator.migrate(pool)
     }
 
@@ -46,32 +44,42 @@ public final class StoryIndex: Sendable {
 
     /// Stores a tagged story, replacing an earlier version with the same id.
     public func upsert(_ tagged: TaggedStory) async throws {
-        let json = String(decoding: try JSONCoding.encoder().encode(tagged), as: UTF8.self)
-        let story = tagged.story
-        let tags = tagged.tagKeys.sorted().joined(separator: " ")
+        try await upsert([tagged])
+    }
+
+    /// Stores tagged stories in one transaction, each replacing an earlier version with the same id.
+    public func upsert(_ stories: [TaggedStory]) async throws {
+        guard !stories.isEmpty else { return }
+        let encoder = JSONCoding.encoder()
+        let rows = try stories.map { tagged in
+            (tagged, String(decoding: try encoder.encode(tagged), as: UTF8.self), tagged.tagKeys.sorted().joined(separator: " "))
+        }
         let now = RFC3339.format(Date())
         try await pool.write { db in
-            let rowid = try Int64.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO story (id, headline, body, url, source, language, published_at, received_at, indexed_at, tagged_json)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET
-                        headline = excluded.headline, body = excluded.body, url = excluded.url,
-                        source = excluded.source, language = excluded.language, published_at = excluded.published_at,
-                        received_at = excluded.received_at, indexed_at = excluded.indexed_at,
-                        tagged_json = excluded.tagged_json
-                    RETURNING rowid
-                    """,
-                arguments: [
-                    story.id, story.headline, story.body, story.url, story.source, story.language,
-                    story.publishedAt.map(RFC3339.format), RFC3339.format(story.receivedAt), now, json,
-                ])
-            guard let rowid else { throw DatabaseError(message: "upsert of story \(story.id) returned no row") }
-            try db.execute(sql: "DELETE FROM story_fts WHERE rowid = ?", arguments: [rowid])
-            try db.execute(
-                sql: "INSERT INTO story_fts (rowid, headline, body, tags) VALUES (?, ?, ?, ?)",
-                arguments: [rowid, story.headline, story.body, tags])
+            for (tagged, json, tags) in rows {
+                let story = tagged.story
+                let rowid = try Int64.fetchOne(
+                    db,
+                    sql: """
+                        INSERT INTO story (id, headline, body, url, source, language, published_at, received_at, indexed_at, tagged_json)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET
+                            headline = excluded.headline, body = excluded.body, url = excluded.url,
+                            source = excluded.source, language = excluded.language, published_at = excluded.published_at,
+                            received_at = excluded.received_at, indexed_at = excluded.indexed_at,
+                            tagged_json = excluded.tagged_json
+                        RETURNING rowid
+                        """,
+                    arguments: [
+                        story.id, story.headline, story.body, story.url, story.source, story.language,
+                        story.publishedAt.map(RFC3339.format), RFC3339.format(story.receivedAt), now, json,
+                    ])
+                guard let rowid else { throw DatabaseError(message: "upsert of story \(story.id) returned no row") }
+                try db.execute(sql: "DELETE FROM story_fts WHERE rowid = ?", arguments: [rowid])
+                try db.execute(
+                    sql: "INSERT INTO story_fts (rowid, headline, body, tags) VALUES (?, ?, ?, ?)",
+                    arguments: [rowid, story.headline, story.body, tags])
+            }
         }
     }
 

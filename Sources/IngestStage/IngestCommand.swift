@@ -5,14 +5,13 @@ import NewsModel
 public struct IngestCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Take stories in from files, stdin and clients, and publish them to the pipeline.",
+        abstract: "Take stories in from files, stdin and clients, and journal them for the pipeline.",
         discussion: """
             Input is JSON Lines: one object per line with "headline" and "body" (strings), and optionally \
             "id", "url", "source", "publishedAt" (RFC 3339) and "language". A bad line is logged with its \
             number and the rest keeps flowing. Clients such as `newsctl publish` submit on the control \
-            endpoint. Input files are read once a subscriber (tag) has joined the stream; start the downstream \
-            stages first, because a stage that joins later does not see what was published before it. \
-            Stops cleanly on SIGINT or SIGTERM.
+            endpoint, and a story is acknowledged once it is in the journal. The journal is served to tag \
+            replicas on the feed endpoint. Stops cleanly on SIGINT or SIGTERM.
             """)
 
     @OptionGroup var stage: StageOptions
@@ -20,10 +19,10 @@ public struct IngestCommand: AsyncParsableCommand {
     @Option(name: .customLong("input"), help: ArgumentHelp("JSON Lines file to read at start; - for stdin; repeatable.", valueName: "file"))
     var files: [String] = []
 
-    @Option(help: ArgumentHelp("Endpoint to publish stories on (default: <run-dir>/stories.pub).", valueName: "endpoint"))
-    var publish: String?
+    @Option(help: ArgumentHelp("Endpoint of the reliable feed (default: <run-dir>/<instance>.feed).", valueName: "endpoint"))
+    var feed: String?
 
-    @Option(help: ArgumentHelp("Control endpoint for submit and status (default: <run-dir>/ingest.ctl).", valueName: "endpoint"))
+    @Option(help: ArgumentHelp("Control endpoint for submit and status (default: <run-dir>/<instance>.ctl).", valueName: "endpoint"))
     var control: String?
 
     public init() {}
@@ -31,10 +30,11 @@ public struct IngestCommand: AsyncParsableCommand {
     public func run() async throws {
         stage.bootstrapLogging()
         let layout = stage.layout
-        let runtime = try StageRuntime(stage: "ingest", instance: stage.instance)
+        let instance = stage.instanceName(stage: "ingest")
+        let runtime = try StageRuntime(stage: "ingest", instance: instance)
         try await runtime.run(
             IngestService(
-                runtime: runtime, files: files, publish: publish ?? layout.stories,
-                control: control ?? layout.ingestControl))
+                runtime: runtime, files: files, feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
+                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention))
     }
 }

@@ -3,46 +3,41 @@ import NewsModel
 import ServiceLifecycle
 
 /// The `ingest` stage: takes stories from files, stdin and its submit endpoint, gives each a stable id
-/// and publishes `story.ingested`.
+/// and journals it on its feed (`story.ingested`).
 public struct IngestService: Service {
     let runtime: StageRuntime
     let files: [String]
-    let publishEndpoint: String
+    let feedEndpoint: String
     let controlEndpoint: String
+    let dataDirectory: String
+    let retention: JournalRetention
 
     /// Creates the service.
-    public init(runtime: StageRuntime, files: [String], publish: String, control: String) {
+    public init(
+        runtime: StageRuntime, files: [String], feed: String, control: String, dataDirectory: String,
+        retention: JournalRetention
+    ) {
         self.runtime = runtime
         self.files = files
-        self.publishEndpoint = publish
+        self.feedEndpoint = feed
         self.controlEndpoint = control
+        self.dataDirectory = dataDirectory
+        self.retention = retention
     }
 
     public func run() async throws {
         let logger = runtime.logger
-        let publisher = try await Publisher.bind(context: runtime.context, endpoint: publishEndpoint, logger: logger)
+        let output = try await StageOutput.open(
+            runtime: runtime, dataDirectory: dataDirectory, feedEndpoint: feedEndpoint, retention: retention)
         let control = try await ReplyServer.bind(context: runtime.context, endpoint: controlEndpoint, logger: logger)
-        let intake = StoryIntake(runtime: runtime, publisher: publisher)
-        let endpoints = ["publish": publishEndpoint, "control": controlEndpoint]
+        let intake = StoryIntake(runtime: runtime, output: output)
+        let endpoints = ["feed": feedEndpoint, "control": controlEndpoint]
         let runtime = self.runtime
         let files = self.files
         logger.info("ingesting", metadata: ["endpoints": "\(endpoints)", "files": "\(files)"])
 
         await withDiscardingTaskGroup { group in
             group.addTask {
-                guard !files.isEmpty else { return }
-                // Pub/sub drops what is sent before a subscriber has joined: wait for the first one.
-                if publisher.subscriberCount == 0 {
-                    logger.info("waiting for a subscriber before reading the input files")
-                    while publisher.subscriberCount == 0 {
-                        do {
-                            try await Task.sleep(for: .milliseconds(50))
-                        } catch {
-                            return
-                        }
-                        if Task.isShuttingDownGracefully { return }
-                    }
-                }
                 for file in files { await intake.ingest(file: file) }
             }
             group.addTask {
@@ -51,17 +46,17 @@ public struct IngestService: Service {
                     handleRequest: { request in
                         switch request {
                         case .status:
-                            return runtime.status(endpoints: endpoints, publisher: publisher)
+                            return runtime.status(endpoints: endpoints, output: output, input: nil)
                         case .submit(let submission):
-                            return intake.submit(submission)
+                            return try await intake.submit(submission)
                         default:
                             throw ControlFailure(
                                 code: .unknownMethod, message: "ingest answers submit and status, not \(request.method)")
                         }
                     },
-                    handleMessage: { _ in })
+                    handleBatch: { _ in })
             }
         }
-        await publisher.close()
+        await output.close()
     }
 }

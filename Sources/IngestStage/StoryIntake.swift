@@ -3,52 +3,50 @@ import Logging
 import NewsModel
 import ServiceLifecycle
 
-/// Turns lines of the public input format into stories and publishes them: the one path that file,
+/// Turns lines of the public input format into stories and journals them: the one path that file,
 /// stdin and submit-endpoint input all take.
 public struct StoryIntake: Sendable {
     let runtime: StageRuntime
-    let publisher: Publisher
+    let output: StageOutput
 
     /// Creates the intake of a running `ingest`.
-    public init(runtime: StageRuntime, publisher: Publisher) {
+    public init(runtime: StageRuntime, output: StageOutput) {
         self.runtime = runtime
-        self.publisher = publisher
+        self.output = output
     }
 
-    /// Parses and publishes one line. Blank lines are skipped and give nil.
-    /// - Returns: the published story's id, or nil for a blank line.
+    /// Parses one line. Blank lines give nil.
     /// - Throws: ``StoryInputError`` for a line that is not a valid story.
-    public func accept(_ line: String) throws(StoryInputError) -> String? {
+    public func parse(_ line: String) throws(StoryInputError) -> Story? {
         guard line.contains(where: { !$0.isWhitespace }) else { return nil }
-        let story: Story
-        do {
-            story = try StoryInput.parse(line: line).story()
-        } catch {
-            runtime.counters.increment("refused")
-            throw error
-        }
-        do {
-            try runtime.publish(.story(story), topic: StreamTopic.storyIngested, originAt: story.receivedAt, on: publisher)
-        } catch {
-            runtime.counters.increment("refused")
-            throw StoryInputError(message: "could not be published: \(error)")
-        }
-        runtime.counters.increment("accepted")
-        return story.id
+        return try StoryInput.parse(line: line).story()
     }
 
-    /// Accepts the lines of a submit request and says what became of each.
-    public func submit(_ request: SubmitRequest) -> SubmitResult {
+    /// Accepts the lines of a submit request: the valid ones are journaled (committed) before this
+    /// returns, so an accepted story is never lost.
+    public func submit(_ request: SubmitRequest) async throws -> SubmitResult {
         var result = SubmitResult()
+        var stories: [Story] = []
         for (offset, line) in request.lines.enumerated() {
             let number = request.firstLine + offset
             do {
-                if let id = try accept(line) { result.accepted.append(.init(line: number, id: id)) }
+                guard let story = try parse(line) else { continue }
+                stories.append(story)
+                result.accepted.append(.init(line: number, id: story.id))
             } catch {
                 result.refused.append(.init(line: number, error: error.message))
             }
         }
+        try await publish(stories)
+        runtime.counters.increment("accepted", by: result.accepted.count)
+        runtime.counters.increment("refused", by: result.refused.count)
+        runtime.rate.record(result.accepted.count)
         return result
+    }
+
+    private func publish(_ stories: [Story]) async throws {
+        try await output.emit(
+            stories.map { (.story($0), StreamTopic.storyIngested, $0.receivedAt) }, counters: runtime.counters)
     }
 
     /// Reads a whole input file (or stdin for `-`), logging each bad line with its number.
@@ -64,15 +62,36 @@ public struct StoryIntake: Sendable {
         }
         var accepted = 0
         var refused = 0
+        var batch: [Story] = []
+        func flush() async -> Bool {
+            guard !batch.isEmpty else { return true }
+            while true {
+                do {
+                    try await publish(batch)
+                    accepted += batch.count
+                    runtime.counters.increment("accepted", by: batch.count)
+                    runtime.rate.record(batch.count)
+                    batch.removeAll(keepingCapacity: true)
+                    return true
+                } catch {
+                    logger.error("could not journal stories from \(path); retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                    if Task.isShuttingDownGracefully { return false }
+                }
+            }
+        }
         // Stop reading at graceful shutdown; the reader thread ends with the process.
         for await line in lines.cancelOnGracefulShutdown() {
             do {
-                if try accept(line.text) != nil { accepted += 1 }
+                if let story = try parse(line.text) { batch.append(story) }
             } catch {
                 refused += 1
+                runtime.counters.increment("refused")
                 logger.warning("\(line.source):\(line.number): refused: \(error.message)")
             }
+            if batch.count >= 256, await !flush() { return }
         }
+        guard await flush() else { return }
         logger.info("read input file", metadata: ["file": "\(path)", "accepted": "\(accepted)", "refused": "\(refused)"])
     }
 }

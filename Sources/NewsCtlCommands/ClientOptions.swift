@@ -17,23 +17,23 @@ public struct ClientOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Seconds to wait for a stage to answer.", valueName: "seconds"))
     var timeout: Double = 5
 
-    @Option(help: ArgumentHelp("ingest's control endpoint (default: <run-dir>/ingest.ctl).", valueName: "endpoint"))
-    var ingest: String?
+    @Option(help: ArgumentHelp("An ingest control endpoint; repeatable (default: every <run-dir>/ingest-*.ctl).", valueName: "endpoint"))
+    var ingest: [String] = []
 
-    @Option(help: ArgumentHelp("tag's control endpoint (default: <run-dir>/tag.ctl).", valueName: "endpoint"))
-    var tag: String?
+    @Option(help: ArgumentHelp("A tag control endpoint; repeatable (default: every <run-dir>/tag-*.ctl).", valueName: "endpoint"))
+    var tag: [String] = []
 
-    @Option(help: ArgumentHelp("index's control endpoint (default: <run-dir>/index.ctl).", valueName: "endpoint"))
-    var index: String?
+    @Option(help: ArgumentHelp("An index control endpoint; repeatable (default: every <run-dir>/index-*.ctl).", valueName: "endpoint"))
+    var index: [String] = []
 
-    @Option(help: ArgumentHelp("notify's control endpoint (default: <run-dir>/notify.ctl).", valueName: "endpoint"))
-    var notify: String?
+    @Option(help: ArgumentHelp("A notify control endpoint; repeatable (default: every <run-dir>/notify-*.ctl).", valueName: "endpoint"))
+    var notify: [String] = []
 
-    @Option(help: ArgumentHelp("notify's alert stream (default: <run-dir>/alerts.pub).", valueName: "endpoint"))
-    var alerts: String?
+    @Option(help: ArgumentHelp("A notify feed endpoint, for alerts --follow; repeatable (default: every <run-dir>/notify-*.feed).", valueName: "endpoint"))
+    var alerts: [String] = []
 
-    @Option(help: ArgumentHelp("tag's tagged-story stream (default: <run-dir>/tagged.pub).", valueName: "endpoint"))
-    var tagged: String?
+    @Option(help: ArgumentHelp("A tag feed endpoint, for tail; repeatable (default: every <run-dir>/tag-*.feed).", valueName: "endpoint"))
+    var tagged: [String] = []
 
     public func validate() throws {
         guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
@@ -41,19 +41,44 @@ public struct ClientOptions: ParsableArguments, Sendable {
 
     var layout: PipelineLayout { PipelineLayout(runDirectory: runDirectory) }
 
-    /// The control endpoint of each stage, in pipeline order.
-    var controlEndpoints: [(stage: String, endpoint: String)] {
-        [
-            ("ingest", ingest ?? layout.ingestControl), ("tag", tag ?? layout.tagControl),
-            ("index", index ?? layout.indexControl), ("notify", notify ?? layout.notifyControl),
-        ]
+    /// The control endpoints of every replica of `stage`: the ones given, or those in the run directory.
+    func controlEndpoints(_ stage: String) -> [String] {
+        let given = ["ingest": ingest, "tag": tag, "index": index, "notify": notify][stage] ?? []
+        return given.isEmpty ? layout.controls(of: stage) : given
     }
 
-    func client(for stage: String, context: ZMQContext) -> ControlClient {
-        let endpoint = controlEndpoints.first { $0.stage == stage }!.endpoint
-        return ControlClient(
+    /// The feeds of `stage` (tag or notify) for following: the ones given, or those in the run directory.
+    func feedSources(_ stage: String) -> FeedSources {
+        let given = stage == "tag" ? tagged : alerts
+        return given.isEmpty ? layout.feeds(of: stage) : FeedSources(endpoints: given)
+    }
+
+    func client(endpoint: String, stage: String, context: ZMQContext) -> ControlClient {
+        ControlClient(
             stage: stage,
             client: RequestClient(context: context, endpoint: endpoint, timeout: .milliseconds(Int(timeout * 1000))))
+    }
+
+    /// Sends `request` to the first replica of `stage` that answers.
+    func call<Result: Decodable>(_ stage: String, _ request: ControlRequest, as type: Result.Type, context: ZMQContext) async throws -> Result {
+        let endpoints = controlEndpoints(stage)
+        guard !endpoints.isEmpty else {
+            throw NewsctlError(
+                "no \(stage) is running: no \(stage)-*.ctl in \(layout.runDirectory). Is the pipeline running? (make run)")
+        }
+        var lastError: ControlClientError?
+        for endpoint in endpoints {
+            do {
+                return try await client(endpoint: endpoint, stage: stage, context: context).call(request, as: type)
+            } catch {
+                if case .unreachable = error {
+                    lastError = error
+                    continue
+                }
+                throw error
+            }
+        }
+        throw lastError!
     }
 }
 

@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import NewsModel
+import Synchronization
 import ZeroMQ
 
-/// Options of the commands that follow a stream.
+/// Options of the commands that follow a feed.
 struct FollowLimits: ParsableArguments {
     @Option(help: "Stop after this many messages.")
     var count: Int?
@@ -18,57 +19,77 @@ struct FollowLimits: ParsableArguments {
     }
 }
 
-/// Receives messages from `endpoint` on `topics` and hands each decoded one to `handle`, until the
-/// limits are reached.
-/// - Returns: how many messages were handled.
+/// Follows the feeds in `sources` from now on, as a group of its own, handing each decoded message to
+/// `handle` (which returns whether it counted) until the limits are reached. Says on stderr, once every
+/// feed has answered, that it is following.
+/// - Returns: how many messages counted.
 func follow(
-    endpoint: String, topics: [String], limits: FollowLimits, handle: @escaping @Sendable (InboundMessage) throws -> Void
+    sources: FeedSources, topicPrefix: String?, limits: FollowLimits, quiet: Bool,
+    handle: @escaping @Sendable (InboundMessage) throws -> Bool
 ) async throws -> Int {
     let context = try ZMQContext()
-    let logger = Logger(label: "newsctl")
-    let subscriber = try await Subscriber.connect(context: context, endpoints: [endpoint], topics: topics, logger: logger)
-    defer { subscriber.close() }
-    let codec = WireCodec()
-    return try await withThrowingTaskGroup(of: Int.self) { group in
+    let hello = FeedHello(
+        group: "newsctl-\(UUID().uuidString.prefix(12).lowercased())", instance: "newsctl-\(getpid())", window: 512,
+        start: .latest, durable: false, topicPrefix: topicPrefix)
+    let consumer = FeedConsumer.start(context: context, sources: sources, hello: hello, logger: Logger(label: "newsctl"))
+    let handled = HandledCount()
+    enum Finished { case announced, stopped }
+    try await withThrowingTaskGroup(of: Finished.self) { group in
         group.addTask {
-            var handled = 0
-            for await frames in subscriber.messages {
-                do {
-                    try handle(try codec.decode(frames))
-                    handled += 1
-                } catch let error as WireError {
-                    printError("skipped a message: \(error.message)")
+            // Tell the user (and scripts waiting on stderr) once every feed knows about us.
+            while true {
+                let status = consumer.sourceStatus
+                if !status.isEmpty && status.allSatisfy(\.connected) {
+                    if !quiet { printError("following \(status.count) feed\(status.count == 1 ? "" : "s") (Ctrl-C to stop)") }
+                    return .announced
                 }
-                if let count = limits.count, handled >= count { break }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            return handled
+        }
+        group.addTask {
+            for await batch in consumer.deliveries {
+                for delivery in batch {
+                    if let message = delivery.message, try handle(message) { handled.value.add(1, ordering: .relaxed) }
+                    delivery.acknowledge()
+                    if let count = limits.count, handled.value.load(ordering: .relaxed) >= count { return .stopped }
+                }
+            }
+            return .stopped
         }
         if let duration = limits.duration {
             group.addTask {
                 try await Task.sleep(for: .milliseconds(Int(duration * 1000)))
-                subscriber.close()
-                return 0
+                return .stopped
             }
         }
-        let first = try await group.next() ?? 0
+        while let finished = try await group.next() {
+            if finished == .stopped { break }
+        }
         group.cancelAll()
-        subscriber.close()
-        var total = first
-        while let more = try? await group.next() { total += more }
-        return total
     }
+    await consumer.waitUntilClosed()
+    return handled.value.load(ordering: .relaxed)
 }
 
-/// `newsctl alerts [--follow] [ID]`: stored alerts, or live ones as they arrive.
+/// How many followed messages counted, shared between tasks.
+final class HandledCount: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// `newsctl alerts [--follow] [ID]`: stored alerts, or new ones as they arrive.
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
-        abstract: "Show alerts: stored ones, or with --follow each one as it arrives.",
-        discussion: "Give a subscription id to see only its alerts. --follow runs until Ctrl-C, --count or --for.")
+        abstract: "Show alerts: stored ones, or with --follow each new one as it arrives.",
+        discussion: """
+            Give a subscription id to see only its alerts. --follow reads every notify replica's reliable \
+            feed and runs until Ctrl-C, --count or --for; an alert is shown once even if it is delivered \
+            twice.
+            """)
 
     @OptionGroup var options: ClientOptions
 
-    @Flag(help: "Follow the live alert stream.")
+    @Flag(help: "Follow new alerts as they arrive.")
     var follow = false
 
     @OptionGroup var limits: FollowLimits
@@ -82,19 +103,24 @@ struct AlertsCommand: AsyncParsableCommand {
     func run() async throws {
         let json = options.json
         if follow {
-            let endpoint = options.alerts ?? options.layout.alerts
-            let topic = subscriptionID.map { StreamTopic.alert(subscriptionID: $0) } ?? StreamTopic.alertPrefix
-            if !json { printError("following alerts on \(endpoint) (Ctrl-C to stop)") }
-            let received = try await NewsCtlCommands.follow(endpoint: endpoint, topics: [topic], limits: limits) { message in
-                guard case .alert(let alert) = message.envelope.payload else { return }
+            let prefix = subscriptionID.map { StreamTopic.alert(subscriptionID: $0) } ?? StreamTopic.alertPrefix
+            let seen = Mutex<Set<String>>([])
+            let received = try await NewsCtlCommands.follow(
+                sources: options.feedSources("notify"), topicPrefix: prefix, limits: limits, quiet: false
+            ) { message in
+                guard case .alert(let alert) = message.envelope.payload,
+                    seen.withLock({ $0.insert(alert.id).inserted })
+                else { return false }
                 try Self.show(alert, json: json)
+                return true
             }
             if let count = limits.count, received < count { throw ExitCode.failure }
             return
         }
         let context = try ZMQContext()
-        let alerts = try await options.client(for: "notify", context: context).call(
-            .listAlerts(AlertsRequest(subscriptionID: subscriptionID, limit: limit)), as: [Alert].self)
+        let alerts = try await options.call(
+            "notify", .listAlerts(AlertsRequest(subscriptionID: subscriptionID, limit: limit)), as: [Alert].self,
+            context: context)
         if alerts.isEmpty && !json { printLine("no alerts yet") }
         for alert in alerts.reversed() { try Self.show(alert, json: json) }
     }
@@ -115,7 +141,7 @@ struct AlertsCommand: AsyncParsableCommand {
 /// `newsctl tail`: follow tagged stories as they leave `tag`.
 struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tail", abstract: "Follow tagged stories as they flow out of the tag stage.")
+        commandName: "tail", abstract: "Follow tagged stories as they leave the tag replicas.")
 
     @OptionGroup var options: ClientOptions
 
@@ -123,18 +149,22 @@ struct TailCommand: AsyncParsableCommand {
 
     func run() async throws {
         let json = options.json
-        let endpoint = options.tagged ?? options.layout.tagged
-        if !json { printError("following tagged stories on \(endpoint) (Ctrl-C to stop)") }
-        let received = try await follow(endpoint: endpoint, topics: [StreamTopic.storyTagged], limits: limits) { message in
-            guard case .taggedStory(let tagged) = message.envelope.payload else { return }
+        let seen = Mutex<Set<String>>([])
+        let received = try await follow(
+            sources: options.feedSources("tag"), topicPrefix: StreamTopic.storyTagged, limits: limits, quiet: false
+        ) { message in
+            guard case .taggedStory(let tagged) = message.envelope.payload,
+                seen.withLock({ $0.insert(tagged.story.id + "@" + message.envelope.messageID).inserted })
+            else { return false }
             if json {
                 try printJSON(tagged)
-                return
+                return true
             }
             printLine("STORY \(tagged.story.headline)")
             let entities = tagged.entities.map { "\($0.type.queryField):\($0.name)" }
             if !entities.isEmpty { printLine("      entities: " + entities.joined(separator: ", ")) }
             if !tagged.topics.isEmpty { printLine("      topics: " + tagged.topics.map(\.label).joined(separator: ", ")) }
+            return true
         }
         if let count = limits.count, received < count { throw ExitCode.failure }
     }

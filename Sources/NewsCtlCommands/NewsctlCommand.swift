@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 
 /// `newsctl`: the client people use to run stories through the pipeline and follow alerts.
 public struct NewsctlCommand: AsyncParsableCommand {
@@ -12,4 +13,14 @@ public struct NewsctlCommand: AsyncParsableCommand {
         ])
 
     public init() {}
+
+    /// Sends library log lines at warning and above to stderr; `newsctl`'s own output is its data.
+    /// Call once, before ``main()``.
+    public static func bootstrapLogging() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+    }
 }

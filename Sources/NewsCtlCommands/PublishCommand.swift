@@ -24,7 +24,6 @@ struct PublishCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ZMQContext()
-        let ingest = options.client(for: "ingest", context: context)
         var accepted = 0
         var refused = 0
         for file in files {
@@ -35,8 +34,9 @@ struct PublishCommand: AsyncParsableCommand {
             var nextLine = 1
             func flush() async throws {
                 guard !batch.isEmpty else { return }
-                let result = try await ingest.call(
-                    .submit(SubmitRequest(source: file, firstLine: firstLine, lines: batch)), as: SubmitResult.self)
+                let result = try await options.call(
+                    "ingest", .submit(SubmitRequest(source: file, firstLine: firstLine, lines: batch)), as: SubmitResult.self,
+                    context: context)
                 accepted += result.accepted.count
                 refused += result.refused.count
                 for entry in result.accepted where options.json {

@@ -26,8 +26,9 @@ struct SearchCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try ZMQContext()
         let text = query.joined(separator: " ")
-        let result = try await options.client(for: "index", context: context).call(
-            .search(SearchRequest(query: text, limit: limit, offset: offset, sort: sort)), as: SearchResult.self)
+        let result = try await options.call(
+            "index", .search(SearchRequest(query: text, limit: limit, offset: offset, sort: sort)), as: SearchResult.self,
+            context: context)
         if options.json {
             for hit in result.hits { try printJSON(hit) }
             return

@@ -3,14 +3,14 @@ import Foundation
 import NewsModel
 import ZeroMQ
 
-/// `newsctl status`: every stage's health and counters.
+/// `newsctl status`: every replica of every stage, with its throughput, lag and counters.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show each stage's process, subscribers and counters; exit 1 if any stage is not answering.",
+        abstract: "Show every stage replica: process, throughput, lag and counters; exit 1 if a stage has none answering.",
         discussion: """
-            With --wait SECONDS, wait until all four stages answer and every stream has its downstream \
-            subscribers connected (ingest's by tag, tag's by index and notify), then print the status.
+            With --wait SECONDS, wait until every stage has a replica answering and every consumer replica \
+            is connected to every replica of the stage it reads, then print the status.
             """)
 
     @OptionGroup var options: ClientOptions
@@ -22,75 +22,86 @@ struct StatusCommand: AsyncParsableCommand {
     var stages: [String] = []
 
     func validate() throws {
-        let known = Set(["ingest", "tag", "index", "notify"])
-        for stage in stages where !known.contains(stage) {
+        for stage in stages where !PipelineLayout.stages.contains(stage) {
             throw ValidationError("unknown stage \"\(stage)\"; use ingest, tag, index or notify")
         }
     }
 
-    /// Subscriptions each publishing stage needs before the pipeline is ready.
-    static let expectedSubscribers = ["ingest": 1, "tag": 2]
+    typealias Reply = (stage: String, endpoint: String, result: Result<StageStatus, ControlClientError>)
 
     func run() async throws {
         let context = try ZMQContext()
-        let chosen = options.controlEndpoints.filter { stages.isEmpty || stages.contains($0.stage) }
+        let chosen = stages.isEmpty ? PipelineLayout.stages : PipelineLayout.stages.filter(stages.contains)
         let deadline = Date().addingTimeInterval(wait ?? 0)
-        var results: [(String, Result<StageStatus, ControlClientError>)] = []
+        var replies: [Reply] = []
+        var problems: [String] = []
         while true {
-            results = []
-            for (stage, _) in chosen {
-                do {
-                    results.append((stage, .success(try await options.client(for: stage, context: context).call(.status, as: StageStatus.self))))
-                } catch {
-                    results.append((stage, .failure(error)))
+            replies = []
+            for stage in chosen {
+                for endpoint in options.controlEndpoints(stage) {
+                    do {
+                        let status = try await options.client(endpoint: endpoint, stage: stage, context: context)
+                            .call(.status, as: StageStatus.self)
+                        replies.append((stage, endpoint, .success(status)))
+                    } catch {
+                        replies.append((stage, endpoint, .failure(error)))
+                    }
                 }
             }
-            if wait == nil || Self.problems(results).isEmpty || Date() >= deadline { break }
+            problems = Self.problems(replies, stages: chosen, options: options)
+            if wait == nil || problems.isEmpty || Date() >= deadline { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        print(results)
-        let problems = Self.problems(results)
+        show(replies)
         if !problems.isEmpty {
-            if wait != nil { printError("pipeline not ready after \(wait!) s: " + problems.joined(separator: "; ")) }
+            printError((wait == nil ? "" : "pipeline not ready after \(wait!) s: ") + problems.joined(separator: "; "))
             throw ExitCode.failure
         }
     }
 
-    static func problems(_ results: [(String, Result<StageStatus, ControlClientError>)]) -> [String] {
-        results.compactMap { stage, result in
-            switch result {
-            case .failure:
-                return "\(stage) is not answering"
-            case .success(let status):
-                if let expected = expectedSubscribers[stage], (status.subscribers ?? 0) < expected {
-                    return "\(stage) has \(status.subscribers ?? 0) of \(expected) downstream subscribers"
+    static func problems(_ replies: [Reply], stages: [String], options: ClientOptions) -> [String] {
+        var problems: [String] = []
+        for stage in stages {
+            let answering = replies.filter { $0.stage == stage }.compactMap { try? $0.result.get() }
+            if answering.isEmpty {
+                problems.append("no \(stage) replica is answering")
+                continue
+            }
+            guard let upstream = PipelineLayout.upstream[stage] else { continue }
+            let producers = options.controlEndpoints(upstream).count
+            for status in answering {
+                let sources = status.sources ?? []
+                let connected = sources.filter(\.connected).count
+                if connected < max(1, producers) || connected < sources.count {
+                    problems.append("\(status.instance) is connected to \(connected) of \(max(producers, sources.count)) \(upstream) feeds")
                 }
-                return nil
             }
         }
+        return problems
     }
 
-    private func print(_ results: [(String, Result<StageStatus, ControlClientError>)]) {
+    private func show(_ replies: [Reply]) {
         if options.json {
-            for (stage, result) in results {
-                switch result {
+            for reply in replies {
+                switch reply.result {
                 case .success(let status): try? printJSON(status)
-                case .failure(let error): try? printJSON(["stage": stage, "error": "\(error)"])
+                case .failure(let error): try? printJSON(["stage": reply.stage, "endpoint": reply.endpoint, "error": "\(error)"])
                 }
             }
             return
         }
-        printLine("STAGE    INSTANCE   PID      UP        SUBS  COUNTERS")
-        for (stage, result) in results {
-            switch result {
+        printLine("INSTANCE   PID      UP        MSG/S   LAG      COUNTERS")
+        for reply in replies {
+            switch reply.result {
             case .success(let status):
                 let up = Self.duration(Date().timeIntervalSince(status.startedAt))
                 let counters = status.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 printLine(
-                    pad(stage, 8) + " " + pad(status.instance, 10) + " " + pad("\(status.pid)", 8) + " " + pad(up, 9) + " "
-                        + pad(status.subscribers.map(String.init) ?? "-", 5) + " " + counters)
+                    pad(status.instance, 10) + " " + pad("\(status.pid)", 8) + " " + pad(up, 9) + " "
+                        + pad(String(format: "%.1f", status.throughput), 7) + " " + pad(status.lag.map { "\($0)" } ?? "-", 8) + " "
+                        + counters)
             case .failure(let error):
-                printLine(pad(stage, 8) + " NOT ANSWERING: \(error)")
+                printLine(pad(reply.endpoint, 10) + " NOT ANSWERING: \(error)")
             }
         }
     }

@@ -16,8 +16,9 @@ struct SubscribeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ZMQContext()
-        let result = try await options.client(for: "notify", context: context).call(
-            .subscribe(SubscribeRequest(query: query.joined(separator: " "))), as: SubscribeResult.self)
+        let result = try await options.call(
+            "notify", .subscribe(SubscribeRequest(query: query.joined(separator: " "))), as: SubscribeResult.self,
+            context: context)
         if options.json {
             try printJSON(result)
         } else {
@@ -35,8 +36,7 @@ struct SubscriptionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ZMQContext()
-        let subscriptions = try await options.client(for: "notify", context: context).call(
-            .listSubscriptions, as: [Subscription].self)
+        let subscriptions = try await options.call("notify", .listSubscriptions, as: [Subscription].self, context: context)
         if options.json {
             for subscription in subscriptions { try printJSON(subscription) }
             return
@@ -59,7 +59,7 @@ struct UnsubscribeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ZMQContext()
-        let removed = try await options.client(for: "notify", context: context).call(.unsubscribe(id: id), as: Subscription.self)
+        let removed = try await options.call("notify", .unsubscribe(id: id), as: Subscription.self, context: context)
         if options.json {
             try printJSON(removed)
         } else {

@@ -7,35 +7,40 @@ public struct NotifyCommand: AsyncParsableCommand {
         commandName: "notify",
         abstract: "Match every tagged story against stored subscriptions and publish alerts.",
         discussion: """
-            Subscribes to tag's story.tagged stream. Subscriptions are stored under the data directory. \
-            Each alert is published once per (subscription, story) with the topic alert.<subscription id>, \
-            so a client can follow one subscription by prefix. Stops cleanly on SIGINT or SIGTERM.
+            Reads the feeds of every tag replica as a member of the notify group (replicas share the \
+            stories and one database). Each alert is journaled once per (subscription, story) on the feed \
+            and sent on the live stream with the topic alert.<subscription id>, so a client can follow one \
+            subscription by prefix. Stops cleanly on SIGINT or SIGTERM.
             """)
 
     @OptionGroup var stage: StageOptions
 
-    @Option(name: .customLong("input"), help: ArgumentHelp("tag's stream endpoint; repeatable (default: <run-dir>/tagged.pub).", valueName: "endpoint"))
+    @Option(name: .customLong("input"), help: ArgumentHelp("A tag feed endpoint; repeatable (default: every <run-dir>/tag-*.feed).", valueName: "endpoint"))
     var inputs: [String] = []
 
-    @Option(help: ArgumentHelp("Endpoint to publish alerts on (default: <run-dir>/alerts.pub).", valueName: "endpoint"))
+    @Option(help: ArgumentHelp("Endpoint of the reliable alert feed (default: <run-dir>/<instance>.feed).", valueName: "endpoint"))
+    var feed: String?
+
+    @Option(help: ArgumentHelp("Endpoint of the live alert stream (default: <run-dir>/<instance>.pub).", valueName: "endpoint"))
     var publish: String?
 
-    @Option(help: ArgumentHelp("Control endpoint for subscriptions, alerts and status (default: <run-dir>/notify.ctl).", valueName: "endpoint"))
+    @Option(help: ArgumentHelp("Control endpoint for subscriptions, alerts and status (default: <run-dir>/<instance>.ctl).", valueName: "endpoint"))
     var control: String?
-
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Where notify.sqlite lives (default: <run-dir>/data).", valueName: "dir"))
-    var dataDirectory: String?
 
     public init() {}
 
     public func run() async throws {
         stage.bootstrapLogging()
         let layout = stage.layout
-        let store = try SubscriptionStore(path: (dataDirectory ?? layout.dataDirectory) + "/notify.sqlite")
-        let runtime = try StageRuntime(stage: "notify", instance: stage.instance)
+        let store = try SubscriptionStore(path: stage.resolvedDataDirectory + "/notify.sqlite")
+        let instance = stage.instanceName(stage: "notify")
+        let runtime = try StageRuntime(stage: "notify", instance: instance)
         try await runtime.run(
             NotifyService(
-                runtime: runtime, store: store, inputs: inputs.isEmpty ? [layout.tagged] : inputs,
-                publish: publish ?? layout.alerts, control: control ?? layout.notifyControl))
+                runtime: runtime, store: store,
+                sources: inputs.isEmpty ? layout.feeds(of: "tag") : FeedSources(endpoints: inputs),
+                feed: feed ?? layout.feed(instance), live: publish ?? layout.live(instance),
+                control: control ?? layout.control(instance), dataDirectory: stage.resolvedDataDirectory,
+                retention: stage.retention))
     }
 }

@@ -3,31 +3,42 @@ import Logging
 import NewsModel
 import ServiceLifecycle
 
-/// The `notify` stage: matches every tagged story against the stored subscriptions and publishes one
-/// alert per (subscription, story) on `alert.<subscription id>`.
+/// The `notify` stage: reads tag's feeds as a member of the `notify` group, matches every story
+/// against the stored subscriptions, and journals one alert per (subscription, story) on its feed, also
+/// sending it on the live alert stream `alert.<subscription id>`. Replicas share one database.
 public struct NotifyService: Service {
     let runtime: StageRuntime
     let store: SubscriptionStore
-    let inputs: [String]
-    let publishEndpoint: String
+    let sources: FeedSources
+    let feedEndpoint: String
+    let liveEndpoint: String
     let controlEndpoint: String
+    let dataDirectory: String
+    let retention: JournalRetention
 
     /// Creates the service.
-    public init(runtime: StageRuntime, store: SubscriptionStore, inputs: [String], publish: String, control: String) {
+    public init(
+        runtime: StageRuntime, store: SubscriptionStore, sources: FeedSources, feed: String, live: String, control: String,
+        dataDirectory: String, retention: JournalRetention
+    ) {
         self.runtime = runtime
         self.store = store
-        self.inputs = inputs
-        self.publishEndpoint = publish
+        self.sources = sources
+        self.feedEndpoint = feed
+        self.liveEndpoint = live
         self.controlEndpoint = control
+        self.dataDirectory = dataDirectory
+        self.retention = retention
     }
 
     public func run() async throws {
         let logger = runtime.logger
-        let publisher = try await Publisher.bind(context: runtime.context, endpoint: publishEndpoint, logger: logger)
-        let input = try await Subscriber.connect(
-            context: runtime.context, endpoints: inputs, topics: [StreamTopic.storyTagged], logger: logger)
+        let output = try await StageOutput.open(
+            runtime: runtime, dataDirectory: dataDirectory, feedEndpoint: feedEndpoint, liveEndpoint: liveEndpoint,
+            retention: retention)
         let control = try await ReplyServer.bind(context: runtime.context, endpoint: controlEndpoint, logger: logger)
-        let endpoints = ["input": inputs.joined(separator: " "), "publish": publishEndpoint, "control": controlEndpoint]
+        let input = runtime.consume(sources)
+        let endpoints = ["feed": feedEndpoint, "live": liveEndpoint, "control": controlEndpoint]
         let runtime = self.runtime
         let store = self.store
         logger.info("matching", metadata: ["endpoints": "\(endpoints)", "subscriptions": "\(store.subscriptions.count)"])
@@ -37,7 +48,7 @@ public struct NotifyService: Service {
             handleRequest: { request in
                 switch request {
                 case .status:
-                    var status = runtime.status(endpoints: endpoints, publisher: publisher)
+                    var status = runtime.status(endpoints: endpoints, output: output, input: input)
                     status.counters["subscriptions"] = store.subscriptions.count
                     return status
                 case .subscribe(let subscribe):
@@ -47,6 +58,7 @@ public struct NotifyService: Service {
                     }
                     return result
                 case .listSubscriptions:
+                    try store.refreshIfChanged()
                     return store.subscriptions.map(\.subscription)
                 case .unsubscribe(let id):
                     return try await store.unsubscribe(id)
@@ -58,31 +70,34 @@ public struct NotifyService: Service {
                         message: "notify answers subscribe, subscriptions, unsubscribe, alerts and status, not \(request.method)")
                 }
             },
-            handleMessage: { message in
-                guard case .taggedStory(let tagged) = message.envelope.payload else {
-                    runtime.counters.increment("unexpected_kind")
-                    return
-                }
-                let document = MatchDocument(tagged)
-                for active in store.subscriptions where QueryMatcher.matches(active.query.root, document) {
-                    let alert = Alert(
-                        subscription: active.subscription, story: tagged,
-                        matched: QueryMatcher.explain(active.query.root, document))
-                    do {
-                        guard try await store.record(alert) else {
-                            runtime.counters.increment("repeat_matches")
-                            continue
-                        }
-                        try runtime.publish(
-                            .alert(alert), topic: StreamTopic.alert(subscriptionID: active.subscription.id),
-                            originAt: message.envelope.originAt, on: publisher)
-                        runtime.counters.increment("alerts")
-                    } catch {
-                        runtime.counters.increment("alert_errors")
-                        logger.error("could not deliver an alert", metadata: ["alert": "\(alert.id)", "error": "\(error)"])
+            handleBatch: { messages in
+                try store.refreshIfChanged()
+                var matches: [(alert: Alert, originAt: Date)] = []
+                for message in messages {
+                    guard case .taggedStory(let tagged) = message.envelope.payload else {
+                        runtime.counters.increment("unexpected_kind")
+                        continue
+                    }
+                    let document = MatchDocument(tagged)
+                    for active in store.subscriptions where QueryMatcher.matches(active.query.root, document) {
+                        let alert = Alert(
+                            subscription: active.subscription, story: tagged,
+                            matched: QueryMatcher.explain(active.query.root, document))
+                        matches.append((alert, message.envelope.originAt))
                     }
                 }
+                // Journal first, then record: a crash in between sends the alert again (the feed is
+                // at-least-once, deduplicated by alert id), never loses it.
+                let fresh = try await store.unrecorded(matches.map(\.alert))
+                let freshIDs = Set(fresh.map(\.id))
+                let items = matches.filter { freshIDs.contains($0.alert.id) }.map {
+                    (payload: Payload.alert($0.alert), topic: StreamTopic.alert(subscriptionID: $0.alert.subscriptionID), originAt: $0.originAt)
+                }
+                try await output.emit(items, counters: runtime.counters)
+                try await store.record(fresh)
+                runtime.counters.increment("alerts", by: fresh.count)
+                runtime.counters.increment("repeat_matches", by: matches.count - fresh.count)
             })
-        await publisher.close()
+        await output.close()
     }
 }

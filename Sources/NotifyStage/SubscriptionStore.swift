@@ -15,16 +15,24 @@ public final class SubscriptionStore: Sendable {
     }
 
     private let pool: DatabasePool
-    private let active = Mutex<[Active]>([])
+    private let active = Mutex<(version: Int64, subscriptions: [Active])>((-1, []))
 
     /// Opens (creating if needed) the store at `path` and loads the subscriptions.
     public init(path: String) throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try DatabasePool(path: path, configuration: SQLiteSettings.configuration())
         try Self.migrator.migrate(pool)
+        try refreshIfChanged()
+    }
+
+    /// Reloads the subscriptions if another replica (or this one) changed them since the last load.
+    /// Blocking; cheap when nothing changed.
+    public func refreshIfChanged() throws {
+        let version = try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'subscriptions_version'") ?? 0
+        }
+        guard version != active.withLock({ $0.version }) else { return }
         let rows = try pool.read { db in try Row.fetchAll(db, sql: "SELECT id, query, created_at FROM subscription ORDER BY created_at") }
         var loaded: [Active] = []
         for row in rows {
@@ -34,7 +42,7 @@ public final class SubscriptionStore: Sendable {
             let created = RFC3339.parse(row["created_at"]) ?? Date()
             loaded.append(Active(subscription: Subscription(id: row["id"], query: text, createdAt: created), query: query))
         }
-        active.withLock { $0 = loaded }
+        active.withLock { $0 = (version, loaded) }
     }
 
     static var migrator: DatabaseMigrator {
@@ -60,11 +68,18 @@ public final class SubscriptionStore: Sendable {
                     CREATE INDEX alert_created ON alert(created_at);
                     """)
         }
+        migrator.registerMigration("v2: subscription version") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    INSERT INTO store_meta (key, value) VALUES ('subscriptions_version', 1);
+                    """)
+        }
         return migrator
     }
 
     /// The subscriptions being matched.
-    public var subscriptions: [Active] { active.withLock { $0 } }
+    public var subscriptions: [Active] { active.withLock { $0.subscriptions } }
 
     /// Stores a subscription, or returns the existing one with the same canonical query.
     /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.
@@ -88,11 +103,10 @@ public final class SubscriptionStore: Sendable {
             try db.execute(
                 sql: "INSERT INTO subscription (id, query, canonical, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt)])
+            try Self.bumpVersion(db)
             return SubscribeResult(subscription: candidate, created: true)
         }
-        if result.created {
-            active.withLock { $0.append(Active(subscription: result.subscription, query: query)) }
-        }
+        try refreshIfChanged()
         return result
     }
 
@@ -104,13 +118,50 @@ public final class SubscriptionStore: Sendable {
                 return nil
             }
             try db.execute(sql: "DELETE FROM subscription WHERE id = ?", arguments: [id])
+            try Self.bumpVersion(db)
             return Subscription(id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date())
         }
         guard let removed else {
             throw ControlFailure(code: .notFound, message: "no subscription with id \(id); `newsctl subscriptions` lists them")
         }
-        active.withLock { $0.removeAll { $0.subscription.id == id } }
+        try refreshIfChanged()
         return removed
+    }
+
+    private static func bumpVersion(_ db: Database) throws {
+        try db.execute(sql: "UPDATE store_meta SET value = value + 1 WHERE key = 'subscriptions_version'")
+    }
+
+    /// The alerts among `alerts` that are not recorded yet.
+    public func unrecorded(_ alerts: [Alert]) async throws -> [Alert] {
+        guard !alerts.isEmpty else { return [] }
+        let ids = alerts.map(\.id)
+        let existing = try await pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT id FROM alert WHERE id IN (\(databaseQuestionMarks(count: ids.count)))", arguments: StatementArguments(ids)))
+        }
+        return alerts.filter { !existing.contains($0.id) }
+    }
+
+    /// Records alerts in one transaction; alerts already recorded are left as they are.
+    /// - Returns: how many were new.
+    @discardableResult
+    public func record(_ alerts: [Alert]) async throws -> Int {
+        guard !alerts.isEmpty else { return 0 }
+        let encoder = JSONCoding.encoder()
+        let rows = try alerts.map { ($0, String(decoding: try encoder.encode($0), as: UTF8.self)) }
+        return try await pool.write { db in
+            var inserted = 0
+            for (alert, json) in rows {
+                try db.execute(
+                    sql: """
+                        INSERT INTO alert (id, subscription_id, story_id, created_at, alert_json) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [alert.id, alert.subscriptionID, alert.story.id, RFC3339.format(alert.createdAt), json])
+                inserted += db.changesCount
+            }
+            return inserted
+        }
     }
 
     /// Records an alert unless the subscription already has one for the story.

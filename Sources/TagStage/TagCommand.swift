@@ -8,19 +8,20 @@ public struct TagCommand: AsyncParsableCommand {
         commandName: "tag",
         abstract: "Tag stories with entities (places, organisations, people) and topics.",
         discussion: """
-            Subscribes to ingest's story.ingested stream, tags each story with the gazetteer and the topic \
-            taxonomy, and publishes story.tagged. Stops cleanly on SIGINT or SIGTERM.
+            Reads the feeds of every ingest replica as a member of the tag group (replicas share the \
+            stories), tags each story with the gazetteer and the topic taxonomy, and journals it on its own \
+            feed for index and notify. Stops cleanly on SIGINT or SIGTERM.
             """)
 
     @OptionGroup var stage: StageOptions
 
-    @Option(name: .customLong("input"), help: ArgumentHelp("ingest's stream endpoint; repeat for several (default: <run-dir>/stories.pub).", valueName: "endpoint"))
+    @Option(name: .customLong("input"), help: ArgumentHelp("An ingest feed endpoint; repeatable (default: every <run-dir>/ingest-*.feed).", valueName: "endpoint"))
     var inputs: [String] = []
 
-    @Option(help: ArgumentHelp("Endpoint to publish tagged stories on (default: <run-dir>/tagged.pub).", valueName: "endpoint"))
-    var publish: String?
+    @Option(help: ArgumentHelp("Endpoint of the reliable feed (default: <run-dir>/<instance>.feed).", valueName: "endpoint"))
+    var feed: String?
 
-    @Option(help: ArgumentHelp("Control endpoint for status (default: <run-dir>/tag.ctl).", valueName: "endpoint"))
+    @Option(help: ArgumentHelp("Control endpoint for status (default: <run-dir>/<instance>.ctl).", valueName: "endpoint"))
     var control: String?
 
     @Option(help: ArgumentHelp("Directory of gazetteer .tsv files (default: the bundled one).", valueName: "dir"))
@@ -39,11 +40,13 @@ public struct TagCommand: AsyncParsableCommand {
         } ?? Gazetteer.bundled()
         let taxonomyData = try taxonomy.map { path throws(TagDataError) in try Taxonomy.load(URL(fileURLWithPath: path)) }
             ?? Taxonomy.bundled()
-        let runtime = try StageRuntime(stage: "tag", instance: stage.instance)
+        let instance = stage.instanceName(stage: "tag")
+        let runtime = try StageRuntime(stage: "tag", instance: instance)
         try await runtime.run(
             TagService(
                 runtime: runtime, tagger: Tagger(gazetteer: gazetteerData, taxonomy: taxonomyData),
-                inputs: inputs.isEmpty ? [layout.stories] : inputs, publish: publish ?? layout.tagged,
-                control: control ?? layout.tagControl))
+                sources: inputs.isEmpty ? layout.feeds(of: "ingest") : FeedSources(endpoints: inputs),
+                feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
+                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention))
     }
 }

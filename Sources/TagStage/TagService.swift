@@ -1,31 +1,40 @@
+import Foundation
 import Logging
 import NewsModel
 import ServiceLifecycle
 
-/// The `tag` stage: reads `story.ingested`, tags each story, publishes `story.tagged`.
+/// The `tag` stage: reads ingest's feeds as a member of the `tag` group, tags each story and journals
+/// it on its own feed (`story.tagged`).
 public struct TagService: Service {
     let runtime: StageRuntime
     let tagger: Tagger
-    let inputs: [String]
-    let publishEndpoint: String
+    let sources: FeedSources
+    let feedEndpoint: String
     let controlEndpoint: String
+    let dataDirectory: String
+    let retention: JournalRetention
 
     /// Creates the service.
-    public init(runtime: StageRuntime, tagger: Tagger, inputs: [String], publish: String, control: String) {
+    public init(
+        runtime: StageRuntime, tagger: Tagger, sources: FeedSources, feed: String, control: String, dataDirectory: String,
+        retention: JournalRetention
+    ) {
         self.runtime = runtime
         self.tagger = tagger
-        self.inputs = inputs
-        self.publishEndpoint = publish
+        self.sources = sources
+        self.feedEndpoint = feed
         self.controlEndpoint = control
+        self.dataDirectory = dataDirectory
+        self.retention = retention
     }
 
     public func run() async throws {
         let logger = runtime.logger
-        let publisher = try await Publisher.bind(context: runtime.context, endpoint: publishEndpoint, logger: logger)
-        let input = try await Subscriber.connect(
-            context: runtime.context, endpoints: inputs, topics: [StreamTopic.storyIngested], logger: logger)
+        let output = try await StageOutput.open(
+            runtime: runtime, dataDirectory: dataDirectory, feedEndpoint: feedEndpoint, retention: retention)
         let control = try await ReplyServer.bind(context: runtime.context, endpoint: controlEndpoint, logger: logger)
-        let endpoints = ["input": inputs.joined(separator: " "), "publish": publishEndpoint, "control": controlEndpoint]
+        let input = runtime.consume(sources)
+        let endpoints = ["feed": feedEndpoint, "control": controlEndpoint]
         let runtime = self.runtime
         let tagger = self.tagger
         logger.info("tagging", metadata: ["tagger": "\(tagger.version)", "endpoints": "\(endpoints)"])
@@ -36,23 +45,19 @@ public struct TagService: Service {
                 guard case .status = request else {
                     throw ControlFailure(code: .unknownMethod, message: "tag answers only status, not \(request.method)")
                 }
-                return runtime.status(endpoints: endpoints, publisher: publisher)
+                return runtime.status(endpoints: endpoints, output: output, input: input)
             },
-            handleMessage: { message in
-                guard case .story(let story) = message.envelope.payload else {
-                    runtime.counters.increment("unexpected_kind")
-                    return
+            handleBatch: { messages in
+                var items: [(payload: Payload, topic: String, originAt: Date)] = []
+                for message in messages {
+                    guard case .story(let story) = message.envelope.payload else {
+                        runtime.counters.increment("unexpected_kind")
+                        continue
+                    }
+                    items.append((.taggedStory(tagger.tag(story)), StreamTopic.storyTagged, message.envelope.originAt))
                 }
-                let tagged = tagger.tag(story)
-                do {
-                    try runtime.publish(
-                        .taggedStory(tagged), topic: StreamTopic.storyTagged, originAt: message.envelope.originAt,
-                        on: publisher)
-                } catch {
-                    runtime.counters.increment("publish_errors")
-                    logger.error("could not publish a tagged story", metadata: ["story": "\(story.id)", "error": "\(error)"])
-                }
+                try await output.emit(items, counters: runtime.counters)
             })
-        await publisher.close()
+        await output.close()
     }
 }

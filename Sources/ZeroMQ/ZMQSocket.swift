@@ -138,6 +138,12 @@ public final class ZMQSocket {
         try setOption(ZMQ_XPUB_VERBOSER, 1, name: "ZMQ_XPUB_VERBOSER")
     }
 
+    /// Makes a ROUTER socket fail a send to a peer that is not connected (`EHOSTUNREACH`) instead of
+    /// dropping it silently (`ZMQ_ROUTER_MANDATORY`).
+    public func setRouterMandatory(_ enabled: Bool) throws(ZMQError) {
+        try setOption(ZMQ_ROUTER_MANDATORY, enabled ? 1 : 0, name: "ZMQ_ROUTER_MANDATORY")
+    }
+
     /// Subscribes a SUB socket to messages whose first frame starts with `prefix` (`ZMQ_SUBSCRIBE`).
     public func subscribe(_ prefix: String) throws(ZMQError) {
         try setOption(ZMQ_SUBSCRIBE, bytes: Array(prefix.utf8), name: "ZMQ_SUBSCRIBE")

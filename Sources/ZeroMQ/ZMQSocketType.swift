@@ -16,6 +16,10 @@ public enum ZMQSocketType: Sendable, Hashable, CustomStringConvertible {
     case push
     /// Receiving end of a work queue (`ZMQ_PULL`).
     case pull
+    /// Server side of asynchronous request/reply, addressing each peer by its routing id (`ZMQ_ROUTER`).
+    case router
+    /// Client side of asynchronous request/reply (`ZMQ_DEALER`).
+    case dealer
 
     var rawValue: Int32 {
         switch self {
@@ -26,6 +30,8 @@ public enum ZMQSocketType: Sendable, Hashable, CustomStringConvertible {
         case .reply: ZMQ_REP
         case .push: ZMQ_PUSH
         case .pull: ZMQ_PULL
+        case .router: ZMQ_ROUTER
+        case .dealer: ZMQ_DEALER
         }
     }
 
@@ -38,6 +44,8 @@ public enum ZMQSocketType: Sendable, Hashable, CustomStringConvertible {
         case .reply: "REP"
         case .push: "PUSH"
         case .pull: "PULL"
+        case .router: "ROUTER"
+        case .dealer: "DEALER"
         }
     }
 }

@@ -4,5 +4,8 @@ import NewsCtlCommands
 /// The `newsctl` executable: all of its logic lives in the NewsCtlCommands library.
 @main
 struct NewsctlMain {
-    static func main() async { await NewsctlCommand.main() }
+    static func main() async {
+        NewsctlCommand.bootstrapLogging()
+        await NewsctlCommand.main()
+    }
 }

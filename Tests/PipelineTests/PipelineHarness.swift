@@ -144,14 +144,22 @@ final class PipelineHarness: @unchecked Sendable {
 
     func executable(_ name: String) -> URL { binDirectory.appendingPathComponent(name) }
 
-    /// Starts one stage with `--run-dir` and any extra arguments.
+    /// Starts one stage with `--run-dir` and any extra arguments; `name` (default: the stage) names its
+    /// output files and lets the test find it again.
     @discardableResult
     func start(_ stage: String, as name: String? = nil, _ extra: [String] = []) throws -> ChildProcess {
+        let name = name ?? stage
         let child = try ChildProcess(
-            name: name ?? stage, executable: executable(stage),
+            name: name, executable: executable(stage),
             arguments: ["--run-dir", runDirectory.path, "--log-level", "debug"] + extra, directory: runDirectory)
-        children.withLock { $0[name ?? stage] = child }
+        children.withLock { $0[name] = child }
         return child
+    }
+
+    /// Starts replica `index` of `stage` as instance `<stage>-<index>`.
+    @discardableResult
+    func startReplica(_ stage: String, _ index: Int, _ extra: [String] = []) throws -> ChildProcess {
+        try start(stage, as: "\(stage)-\(index)", ["--instance", "\(stage)-\(index)"] + extra)
     }
 
     /// Starts the four stages and waits until they answer and their streams are connected.
@@ -184,19 +192,17 @@ final class PipelineHarness: @unchecked Sendable {
         return child
     }
 
-    /// One stage's status counters, read with `newsctl status STAGE --json`.
-    func status(_ stage: String) async throws -> [String: Any]? {
+    /// Every replica's status of one stage, read with `newsctl status STAGE --json`.
+    func statuses(_ stage: String) async throws -> [[String: Any]] {
         let result = try await newsctl("status", [stage, "--json"], timeout: .seconds(10))
-        guard result.status == 0, let line = result.stdout.split(separator: "\n").first else { return nil }
-        return try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        return result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
     }
 
+    /// A counter summed over the replicas of `stage` that answer.
     func counter(_ stage: String, _ name: String) async throws -> Int {
-        ((try await status(stage))?["counters"] as? [String: Any])?[name] as? Int ?? 0
-    }
-
-    func subscribers(_ stage: String) async throws -> Int {
-        (try await status(stage))?["subscribers"] as? Int ?? 0
+        try await statuses(stage).reduce(0) { $0 + (($1["counters"] as? [String: Any])?[name] as? Int ?? 0) }
     }
 
     /// Writes a file in the run directory.

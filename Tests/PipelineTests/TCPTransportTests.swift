@@ -24,15 +24,16 @@ struct TCPTransportTests {
     func stagesTalkOverTCP() async throws {
         try await PipelineHarness.with { pipeline in
             let ports = try freeTCPEndpoints(7)
-            let (stories, tagged, alerts) = (ports[0], ports[1], ports[2])
+            let (ingestFeed, tagFeed, notifyFeed) = (ports[0], ports[1], ports[2])
             let (ingestControl, tagControl, indexControl, notifyControl) = (ports[3], ports[4], ports[5], ports[6])
-            try pipeline.start("ingest", ["--publish", stories, "--control", ingestControl])
-            try pipeline.start("tag", ["--input", stories, "--publish", tagged, "--control", tagControl])
-            try pipeline.start("index", ["--input", tagged, "--control", indexControl])
-            try pipeline.start("notify", ["--input", tagged, "--publish", alerts, "--control", notifyControl])
+            let live = try freeTCPEndpoints(1)[0]
+            try pipeline.start("ingest", ["--feed", ingestFeed, "--control", ingestControl])
+            try pipeline.start("tag", ["--input", ingestFeed, "--feed", tagFeed, "--control", tagControl])
+            try pipeline.start("index", ["--input", tagFeed, "--control", indexControl])
+            try pipeline.start("notify", ["--input", tagFeed, "--feed", notifyFeed, "--publish", live, "--control", notifyControl])
             let endpoints = [
                 "--ingest", ingestControl, "--tag", tagControl, "--index", indexControl, "--notify", notifyControl,
-                "--alerts", alerts, "--tagged", tagged,
+                "--alerts", notifyFeed, "--tagged", tagFeed,
             ]
             let ready = try await pipeline.newsctl("status", endpoints + ["--wait", "30"], timeout: .seconds(40))
             #expect(ready.status == 0, "\(ready.stdout)\(ready.stderr)\(pipeline.logs())")
@@ -40,10 +41,7 @@ struct TCPTransportTests {
             let subscription = try await pipeline.newsctl("subscribe", endpoints + ["place:Gaza"])
             let id = subscription.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             let follower = try pipeline.startNewsctl("alerts", endpoints + ["--follow", "--json", "--count", "1", id], name: "tcp-follower")
-            #expect(try await eventually {
-                let status = try await pipeline.newsctl("status", endpoints + ["notify", "--json"])
-                return status.stdout.contains("\"subscribers\":1")
-            })
+            #expect(try await eventually { follower.stderr.contains("following") })
             let file = try pipeline.write("gaza.jsonl", #"{"id": "tcp-1", "headline": "Aid convoys reach Gaza", "body": "Trucks crossed from Egypt."}"# + "\n")
             #expect(try await pipeline.newsctl("publish", endpoints + [file.path]).status == 0)
             #expect(await follower.waitForExit(timeout: .seconds(20)) == 0, "\(pipeline.logs())")

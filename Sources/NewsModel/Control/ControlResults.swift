@@ -123,15 +123,24 @@ public struct StageStatus: Codable, Sendable, Hashable {
     public var epoch: UInt64
     /// The endpoints by role, such as `publish` or `control`.
     public var endpoints: [String: String]
-    /// How many subscriptions downstream stages hold on this stage's publisher; nil without one.
+    /// How many subscriptions listeners hold on this stage's live pub/sub stream; nil without one.
     public var subscribers: Int?
     /// Counters such as `received`, `published` and `decode_errors`.
     public var counters: [String: Int]
+    /// Input messages handled per second over the last ten seconds.
+    public var throughput: Double
+    /// Input messages journaled upstream and not yet handled by this stage's group; nil without input.
+    public var lag: UInt64?
+    /// The producers this stage reads, with the group's position at each; nil without input.
+    public var sources: [FeedSourceStatus]?
+    /// The consumer groups reading this stage's feed; nil without output.
+    public var feeds: [FeedGroupStatus]?
 
     /// Creates a status.
     public init(
         stage: String, instance: String, pid: Int32, startedAt: Date, epoch: UInt64, endpoints: [String: String],
-        subscribers: Int?, counters: [String: Int]
+        subscribers: Int?, counters: [String: Int], throughput: Double = 0, lag: UInt64? = nil,
+        sources: [FeedSourceStatus]? = nil, feeds: [FeedGroupStatus]? = nil
     ) {
         self.stage = stage
         self.instance = instance
@@ -141,5 +150,9 @@ public struct StageStatus: Codable, Sendable, Hashable {
         self.endpoints = endpoints
         self.subscribers = subscribers
         self.counters = counters
+        self.throughput = throughput
+        self.lag = lag
+        self.sources = sources
+        self.feeds = feeds
     }
 }

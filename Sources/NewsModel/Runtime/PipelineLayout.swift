@@ -1,17 +1,20 @@
 import Foundation
 
-/// The default endpoints of a pipeline on one machine: `ipc://` sockets in one run directory.
+/// The default endpoints of a pipeline on one machine: `ipc://` sockets in one run directory, named
+/// after each stage instance, so replicas (`tag-0`, `tag-1`, …) sit side by side and consumers find
+/// them by name.
 ///
-/// | endpoint | bound by | socket |
+/// | file | bound by | socket |
 /// | --- | --- | --- |
-/// | `ingest.ctl` | `ingest` | REP: submit, status |
-/// | `stories.pub` | `ingest` | XPUB: `story.ingested` |
-/// | `tag.ctl` | `tag` | REP: status |
-/// | `tagged.pub` | `tag` | XPUB: `story.tagged` |
-/// | `index.ctl` | `index` | REP: search, status |
-/// | `notify.ctl` | `notify` | REP: subscriptions, alerts, status |
-/// | `alerts.pub` | `notify` | XPUB: `alert.<subscription id>` |
+/// | `<instance>.ctl` | every stage | REP: status, and the stage's requests |
+/// | `<instance>.feed` | ingest, tag, notify | ROUTER: the reliable feed of the stage's journal |
+/// | `<instance>.pub` | notify | XPUB: the live alert stream, `alert.<subscription id>` |
 public struct PipelineLayout: Sendable, Hashable {
+    /// The stages, in pipeline order.
+    public static let stages = ["ingest", "tag", "index", "notify"]
+    /// Which stage each stage reads.
+    public static let upstream = ["tag": "ingest", "index": "tag", "notify": "tag"]
+
     /// The run directory, made absolute.
     public let runDirectory: String
 
@@ -23,20 +26,26 @@ public struct PipelineLayout: Sendable, Hashable {
 
     private func ipc(_ name: String) -> String { "ipc://\(runDirectory)/\(name)" }
 
-    /// `ingest`'s control endpoint (submit, status).
-    public var ingestControl: String { ipc("ingest.ctl") }
-    /// `ingest`'s story stream.
-    public var stories: String { ipc("stories.pub") }
-    /// `tag`'s control endpoint.
-    public var tagControl: String { ipc("tag.ctl") }
-    /// `tag`'s tagged-story stream.
-    public var tagged: String { ipc("tagged.pub") }
-    /// `index`'s control endpoint (search, status).
-    public var indexControl: String { ipc("index.ctl") }
-    /// `notify`'s control endpoint (subscriptions, alerts, status).
-    public var notifyControl: String { ipc("notify.ctl") }
-    /// `notify`'s alert stream.
-    public var alerts: String { ipc("alerts.pub") }
-    /// Where `index` and `notify` keep their databases by default.
+    /// An instance's control endpoint.
+    public func control(_ instance: String) -> String { ipc("\(instance).ctl") }
+    /// An instance's reliable feed.
+    public func feed(_ instance: String) -> String { ipc("\(instance).feed") }
+    /// An instance's live pub/sub stream (notify's alerts).
+    public func live(_ instance: String) -> String { ipc("\(instance).pub") }
+
+    /// The feeds of every replica of `stage` in the run directory, now and as they appear.
+    public func feeds(of stage: String) -> FeedSources {
+        FeedSources(directory: runDirectory, prefix: "\(stage)-", suffix: ".feed")
+    }
+
+    /// The control endpoints of every replica of `stage` found in the run directory now.
+    public func controls(of stage: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runDirectory)) ?? []
+        return names.filter { $0.hasPrefix("\(stage)-") && $0.hasSuffix(".ctl") }
+            .sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+            .map { ipc($0) }
+    }
+
+    /// Where `index` and `notify` keep their databases, and producers their journals, by default.
     public var dataDirectory: String { runDirectory + "/data" }
 }

@@ -2,20 +2,24 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The loop every stage runs: answer control requests and handle the messages of its input stream,
-/// concurrently, until graceful shutdown or cancellation closes both.
+/// The loop every stage runs: answer control requests and handle the batches of its input feed,
+/// concurrently, until graceful shutdown or cancellation.
 public enum StageLoop {
     /// Runs until SIGTERM, SIGINT or cancellation.
+    ///
+    /// Each input batch is acknowledged only after `handleBatch` returns, so its effects are stored
+    /// before the producer forgets the messages. A batch whose handler throws is retried every second
+    /// until it succeeds or the stage stops (and then it is sent again after the restart). Messages that
+    /// do not decode are logged, counted and acknowledged.
     /// - Parameters:
     ///   - control: the stage's control endpoint.
-    ///   - input: the stage's input stream, if it has one.
+    ///   - input: the stage's input feed, if it has one.
     ///   - handleRequest: answers a control request or throws a ``ControlFailure``.
-    ///   - handleMessage: handles one decoded message; messages that do not decode are counted and
-    ///     logged by the runtime and never reach it.
+    ///   - handleBatch: stores the effects of a batch of decoded messages.
     public static func run(
-        runtime: StageRuntime, control: ReplyServer, input: Subscriber?,
+        runtime: StageRuntime, control: ReplyServer, input: FeedConsumer?,
         handleRequest: @escaping @Sendable (ControlRequest) async throws -> any Encodable & Sendable,
-        handleMessage: @escaping @Sendable (InboundMessage) async -> Void
+        handleBatch: @escaping @Sendable ([InboundMessage]) async throws -> Void
     ) async {
         await withTaskCancellationOrGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -24,9 +28,8 @@ public enum StageLoop {
                 }
                 if let input {
                     group.addTask {
-                        for await frames in input.messages {
-                            guard let message = runtime.decode(frames) else { continue }
-                            await handleMessage(message)
+                        for await batch in input.deliveries {
+                            await handle(batch, runtime: runtime, handleBatch: handleBatch)
                         }
                     }
                 }
@@ -36,5 +39,39 @@ public enum StageLoop {
             input?.close()
             control.close()
         }
+        await input?.waitUntilClosed()
+    }
+
+    private static func handle(
+        _ batch: [FeedConsumer.Delivery], runtime: StageRuntime,
+        handleBatch: @Sendable ([InboundMessage]) async throws -> Void
+    ) async {
+        var messages: [InboundMessage] = []
+        for delivery in batch {
+            if let message = delivery.message {
+                messages.append(message)
+            } else if let error = delivery.decodeError {
+                runtime.counters.increment("decode_errors")
+                runtime.counters.increment("decode_errors.\(error.code.rawValue)")
+                runtime.logger.warning("skipped a message that does not decode", metadata: ["error": "\(error.message)"])
+            }
+        }
+        runtime.counters.increment("received", by: messages.count)
+        var attempt = 0
+        while true {
+            do {
+                if !messages.isEmpty { try await handleBatch(messages) }
+                break
+            } catch {
+                attempt += 1
+                runtime.counters.increment("handle_errors")
+                runtime.logger.error(
+                    "could not handle a batch; retrying", metadata: ["attempt": "\(attempt)", "size": "\(messages.count)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+            }
+        }
+        for delivery in batch { delivery.acknowledge() }
+        runtime.rate.record(batch.count)
     }
 }

@@ -17,6 +17,18 @@ public struct StageOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Instance name, stable across restarts (default: <stage>-0).", valueName: "name"))
     public var instance: String?
 
+    /// Where databases and journals live.
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Directory for databases and journals (default: <run-dir>/data).", valueName: "dir"))
+    public var dataDirectory: String?
+
+    /// How long a producing stage keeps journal entries.
+    @Option(name: .customLong("journal-max-age"), help: ArgumentHelp("Hours a journal keeps entries (default 168, a week).", valueName: "hours"))
+    public var journalMaxAgeHours: Double = 168
+
+    /// How many journal entries a producing stage keeps at most.
+    @Option(name: .customLong("journal-max-entries"), help: ArgumentHelp("Most entries a journal keeps (default 1000000).", valueName: "count"))
+    public var journalMaxEntries: Int = 1_000_000
+
     /// The log level.
     @Option(
         name: .customLong("log-level"),
@@ -26,7 +38,24 @@ public struct StageOptions: ParsableArguments, Sendable {
     /// The layout the defaults come from.
     public var layout: PipelineLayout { PipelineLayout(runDirectory: runDirectory) }
 
+    /// The data directory in use.
+    public var resolvedDataDirectory: String { dataDirectory ?? layout.dataDirectory }
+
+    /// The journal retention policy in use.
+    public var retention: JournalRetention {
+        JournalRetention(maxAge: .seconds(Int64(journalMaxAgeHours * 3600)), maxEntries: journalMaxEntries)
+    }
+
+    /// This process's instance name: `--instance`, or `<stage>-0`.
+    public func instanceName(stage: String) -> String { instance ?? "\(stage)-0" }
+
     public func validate() throws {
+        guard journalMaxAgeHours > 0, journalMaxEntries > 0 else {
+            throw ValidationError("--journal-max-age and --journal-max-entries must be more than 0")
+        }
+        if let instance, instance.isEmpty || instance.contains("/") || instance.contains(where: \.isWhitespace) {
+            throw ValidationError("--instance must be a name without spaces or slashes, such as tag-1")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }

@@ -19,7 +19,7 @@ public final class StageRuntime: Sendable {
     public let counters = StageCounters()
     /// When the process started.
     public let startedAt = Date()
-    private let codec = WireCodec()
+    private let meter = RateMeter()
 
     /// Creates the runtime of `stage`.
     public init(stage: String, instance: String?, logger: Logger? = nil) throws(TransportError) {
@@ -49,31 +49,22 @@ public final class StageRuntime: Sendable {
         logger.info("stopped")
     }
 
-    /// Decodes a received message, or logs and counts why it could not be decoded and returns nil.
-    public func decode(_ frames: [Data]) -> InboundMessage? {
-        do {
-            let message = try codec.decode(frames)
-            counters.increment("received")
-            return message
-        } catch {
-            counters.increment("decode_errors")
-            counters.increment("decode_errors.\(error.code.rawValue)")
-            logger.warning("dropped a message that does not decode", metadata: ["error": "\(error.message)"])
-            return nil
-        }
-    }
-
-    /// Stamps `payload` with the next sequence number and sends it on `publisher` under `topic`.
-    public func publish(_ payload: Payload, topic: String, originAt: Date, on publisher: Publisher) throws {
-        let envelope = producer.envelope(payload, originAt: originAt)
-        try publisher.send(try codec.encode(topic: topic, envelope: envelope))
-        counters.increment("published")
-    }
+    /// Input messages handled, for the throughput `status` shows.
+    public var rate: RateMeter { meter }
 
     /// The stage's status for `newsctl status`.
-    public func status(endpoints: [String: String], publisher: Publisher?) -> StageStatus {
+    public func status(endpoints: [String: String], output: StageOutput?, input: FeedConsumer?) -> StageStatus {
         StageStatus(
             stage: stage, instance: producer.id, pid: getpid(), startedAt: startedAt, epoch: producer.epoch,
-            endpoints: endpoints, subscribers: publisher?.subscriberCount, counters: counters.snapshot)
+            endpoints: endpoints, subscribers: output?.live?.subscriberCount, counters: counters.snapshot,
+            throughput: meter.perSecond(), lag: input?.lag, sources: input?.sourceStatus, feeds: output?.feed.groups)
+    }
+
+    /// A consumer of `sources` in this stage's group, named after this instance.
+    public func consume(_ sources: FeedSources, window: Int = 256) -> FeedConsumer {
+        FeedConsumer.start(
+            context: context, sources: sources,
+            hello: FeedHello(group: stage, instance: producer.id, window: window, start: .earliest, durable: true),
+            logger: logger)
     }
 }

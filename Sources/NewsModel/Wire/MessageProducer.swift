@@ -18,9 +18,13 @@ public final class MessageProducer: Sendable {
     /// The last sequence number handed out.
     public var lastSequence: UInt64 { sequence.load(ordering: .relaxed) }
 
-    /// A new envelope for `payload` with the next sequence number.
+    /// A new envelope for `payload` with the next in-memory sequence number.
     public func envelope(_ payload: Payload, originAt: Date) -> Envelope {
-        let next = sequence.add(1, ordering: .relaxed).newValue
-        return Envelope(producer: id, epoch: epoch, sequence: next, sentAt: Date(), originAt: originAt, payload: payload)
+        envelope(payload, originAt: originAt, sequence: sequence.add(1, ordering: .relaxed).newValue)
+    }
+
+    /// A new envelope for `payload` with a sequence number from the producer's journal.
+    public func envelope(_ payload: Payload, originAt: Date, sequence: UInt64) -> Envelope {
+        Envelope(producer: id, epoch: epoch, sequence: sequence, sentAt: Date(), originAt: originAt, payload: payload)
     }
 }

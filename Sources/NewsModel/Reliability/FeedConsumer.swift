@@ -1,0 +1,280 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// The producers a consumer reads from: fixed endpoints, and `ipc://` feeds found by name in a
+/// directory (so replicas started later are picked up while the stream flows).
+public struct FeedSources: Sendable, Hashable {
+    /// Endpoints given explicitly (such as `tcp://` ones).
+    public var endpoints: [String]
+    /// A directory to scan, and the file-name prefix and suffix of the feeds in it.
+    public var directory: (path: String, prefix: String, suffix: String)?
+
+    /// Sources given as a list.
+    public init(endpoints: [String]) {
+        self.endpoints = endpoints
+        self.directory = nil
+    }
+
+    /// Sources found in a directory, such as every `tag-*.feed` in the run directory.
+    public init(directory: String, prefix: String, suffix: String = ".feed") {
+        self.endpoints = []
+        self.directory = (directory, prefix, suffix)
+    }
+
+    /// The endpoints there are now.
+    public func resolve() -> [String] {
+        var result = endpoints
+        if let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            for name in names.sorted() where name.hasPrefix(directory.prefix) && name.hasSuffix(directory.suffix) {
+                let endpoint = "ipc://\(directory.path)/\(name)"
+                if !result.contains(endpoint) { result.append(endpoint) }
+            }
+        }
+        return result
+    }
+
+    public static func == (lhs: FeedSources, rhs: FeedSources) -> Bool {
+        lhs.endpoints == rhs.endpoints && lhs.directory?.path == rhs.directory?.path
+            && lhs.directory?.prefix == rhs.directory?.prefix && lhs.directory?.suffix == rhs.directory?.suffix
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(endpoints)
+        hasher.combine(directory?.path)
+        hasher.combine(directory?.prefix)
+    }
+}
+
+/// One producer as a consumer sees it, for `status`.
+public struct FeedSourceStatus: Codable, Sendable, Hashable {
+    /// The producer's endpoint.
+    public var endpoint: String
+    /// The producer's instance name, once a heartbeat has arrived.
+    public var producer: String?
+    /// The producer's last journaled sequence number.
+    public var head: UInt64
+    /// The group's position at that producer.
+    public var position: UInt64
+    /// Messages the group has not handled yet: `head - position`.
+    public var lag: UInt64
+    /// Whether a heartbeat arrived in the last few seconds.
+    public var connected: Bool
+}
+
+/// Reads one or more producers' feeds as a member of a consumer group, on a dedicated thread.
+///
+/// Messages arrive through ``deliveries``; the consumer calls ``Delivery/acknowledge()`` once a message
+/// is fully handled (its effect stored), and only then does the producer count it as done. A message
+/// not acknowledged is sent again, to this replica or another, so every message is handled at least
+/// once: handlers must be idempotent (the stages' are, by story id).
+public final class FeedConsumer: Sendable {
+    /// A message to handle.
+    public struct Delivery: Sendable {
+        /// The producer's sequence number.
+        public let sequence: UInt64
+        /// The decoded message, or nil when it did not decode (``decodeError`` says why).
+        public let message: InboundMessage?
+        /// Why the message did not decode.
+        public let decodeError: WireError?
+        let source: Int
+        let consumer: FeedConsumer
+
+        /// Tells the producer the message is handled.
+        public func acknowledge() { consumer.enqueueAck(source: source, sequence: sequence) }
+    }
+
+    /// The messages to handle, in batches of what arrived together; the sequence ends after ``close()``.
+    public let deliveries: AsyncStream<[Delivery]>
+    /// The greeting this consumer sends.
+    public let hello: FeedHello
+
+    private let sources: FeedSources
+    private let continuation: AsyncStream<[Delivery]>.Continuation
+    private let closed = Atomic<Bool>(false)
+    private let wake = WakeSignal()
+    private let acks = Mutex<[(source: Int, sequence: UInt64)]>([])
+    private let statuses = Mutex<[FeedSourceStatus]>([])
+    private let finished = DispatchSemaphore(value: 0)
+
+    private init(sources: FeedSources, hello: FeedHello) {
+        self.sources = sources
+        self.hello = hello
+        (deliveries, continuation) = AsyncStream<[Delivery]>.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Starts a consumer of `sources` with greeting `hello`.
+    public static func start(context: ZMQContext, sources: FeedSources, hello: FeedHello, logger: Logger) -> FeedConsumer {
+        let consumer = FeedConsumer(sources: sources, hello: hello)
+        DedicatedThread.start(name: "feed-consumer \(hello.group)") {
+            consumer.runThread(context: context, logger: logger)
+        }
+        return consumer
+    }
+
+    /// Each producer's head, position and lag.
+    public var sourceStatus: [FeedSourceStatus] { statuses.withLock { $0 } }
+
+    /// The total lag over every producer.
+    public var lag: UInt64 { sourceStatus.reduce(0) { $0 + $1.lag } }
+
+    /// Stops reading: the thread says goodbye to the producers (so they resend what is unacknowledged at
+    /// once), closes the sockets and ends ``deliveries``. Acknowledgements queued before the thread ends
+    /// are still sent.
+    public func close() {
+        closed.store(true, ordering: .sequentiallyConsistent)
+        wake.signal()
+    }
+
+    /// Waits until the thread has said goodbye and closed its sockets.
+    public func waitUntilClosed() async {
+        close()
+        let finished = self.finished
+        await DedicatedThread.run(name: "feed-consumer close") { finished.wait() }
+    }
+
+    func enqueueAck(source: Int, sequence: UInt64) {
+        acks.withLock { $0.append((source, sequence)) }
+        wake.signal()
+    }
+
+    private struct Source {
+        var endpoint: String
+        var socket: ZMQSocket
+        var heartbeat: FeedHeartbeat?
+        var lastHeard: ContinuousClock.Instant
+        var lastHello: ContinuousClock.Instant
+        var lastReceived: UInt64?
+    }
+
+    private func runThread(context: ZMQContext, logger: Logger) {
+        defer {
+            continuation.finish()
+            finished.signal()
+        }
+        let clock = ContinuousClock()
+        var connected: [Source] = []
+        var nextScan = clock.now
+        var nextPing = clock.now
+        let codec = WireCodec()
+
+        func greet(_ index: Int) {
+            var greeting = hello
+            if !hello.durable { greeting.resumeAfter = connected[index].lastReceived }
+            let body = (try? JSONEncoder().encode(greeting)) ?? Data()
+            _ = try? connected[index].socket.send([Data(FeedFrame.hello.utf8), body], dontWait: true)
+            connected[index].lastHello = clock.now
+        }
+
+        while !closed.load(ordering: .sequentiallyConsistent) {
+            if clock.now >= nextScan {
+                for endpoint in sources.resolve() where !connected.contains(where: { $0.endpoint == endpoint }) {
+                    let opened = SocketSetup.open(context: context, type: .dealer, endpoint: endpoint) { socket in
+                        try socket.setMaxMessageSize(64 << 20)
+                        try socket.setLinger(milliseconds: 200)
+                        try socket.setReceiveHighWaterMark(0)
+                        try Endpoint.validate(endpoint)
+                        try socket.connect(endpoint)
+                    }
+                    switch opened {
+                    case .success(let socket):
+                        connected.append(Source(endpoint: endpoint, socket: socket, heartbeat: nil, lastHeard: clock.now, lastHello: clock.now))
+                        greet(connected.count - 1)
+                        logger.info("feed: reading \(endpoint)", metadata: ["group": "\(hello.group)"])
+                    case .failure(let error):
+                        logger.error("feed: cannot read \(endpoint): \(error.message)")
+                    }
+                }
+                nextScan = clock.now + .seconds(1)
+            }
+            var poller = ZMQPoller()
+            for source in connected { _ = poller.add(source.socket, events: .readable) }
+            _ = poller.add(fileDescriptor: wake.fileDescriptor, events: .readable)
+            do {
+                try poller.poll(timeoutMilliseconds: 250)
+            } catch {
+                if !error.isContextTerminated { logger.error("feed consumer poll failed: \(error)") }
+                break
+            }
+            wake.drain()
+            let pendingAcks: [(source: Int, sequence: UInt64)] = acks.withLock { acks in
+                defer { acks.removeAll() }
+                return acks
+            }
+            for ack in pendingAcks where ack.source < connected.count {
+                // Never block on a producer that is down: a lost ack only means the message comes again.
+                _ = try? connected[ack.source].socket.send(
+                    [Data(FeedFrame.ack.utf8), Data(String(ack.sequence).utf8)], dontWait: true)
+            }
+            var batch: [Delivery] = []
+            for index in connected.indices where poller.events(at: index).contains(.readable) {
+                while let frames = try? connected[index].socket.receive(dontWait: true) {
+                    connected[index].lastHeard = clock.now
+                    guard let kind = frames.first.map({ String(decoding: $0, as: UTF8.self) }) else { continue }
+                    switch kind {
+                    case FeedFrame.message where frames.count == 4:
+                        guard let sequence = UInt64(String(decoding: frames[1], as: UTF8.self)) else { continue }
+                        connected[index].lastReceived = max(connected[index].lastReceived ?? 0, sequence)
+                        let delivery: Delivery
+                        do {
+                            let message = try codec.decode([frames[2], frames[3]])
+                            delivery = Delivery(sequence: sequence, message: message, decodeError: nil, source: index, consumer: self)
+                        } catch {
+                            delivery = Delivery(sequence: sequence, message: nil, decodeError: error, source: index, consumer: self)
+                        }
+                        batch.append(delivery)
+                    case FeedFrame.heartbeat:
+                        guard let beat = try? JSONDecoder().decode(FeedHeartbeat.self, from: frames.count > 1 ? frames[1] : Data()) else { continue }
+                        let restarted = connected[index].heartbeat.map { $0.epoch != beat.epoch } ?? false
+                        if beat.registered {
+                            connected[index].heartbeat = beat
+                        }
+                        if !beat.registered || restarted {
+                            greet(index)
+                        }
+                    case FeedFrame.problem:
+                        let text = frames.count > 1 ? String(decoding: frames[1], as: UTF8.self) : ""
+                        logger.error("feed: producer at \(connected[index].endpoint) reports: \(text)")
+                    default:
+                        continue
+                    }
+                }
+            }
+            if !batch.isEmpty { continuation.yield(batch) }
+            if clock.now >= nextPing {
+                for index in connected.indices {
+                    _ = try? connected[index].socket.send([Data(FeedFrame.ping.utf8), Data()], dontWait: true)
+                    // A producer silent for three heartbeats may have restarted without us noticing.
+                    if clock.now - connected[index].lastHeard > .seconds(3), clock.now - connected[index].lastHello > .seconds(3) {
+                        greet(index)
+                    }
+                }
+                nextPing = clock.now + .seconds(1)
+            }
+            statuses.withLock { statuses in
+                statuses = connected.map { source in
+                    let head = source.heartbeat?.head ?? 0
+                    let position = source.heartbeat?.position ?? 0
+                    return FeedSourceStatus(
+                        endpoint: source.endpoint, producer: source.heartbeat?.producer, head: head, position: position,
+                        lag: head > position ? head - position : 0,
+                        connected: source.heartbeat != nil && clock.now - source.lastHeard < .seconds(3))
+                }
+            }
+        }
+        let lastAcks: [(source: Int, sequence: UInt64)] = acks.withLock { acks in
+            defer { acks.removeAll() }
+            return acks
+        }
+        for ack in lastAcks where ack.source < connected.count {
+            _ = try? connected[ack.source].socket.send(
+                [Data(FeedFrame.ack.utf8), Data(String(ack.sequence).utf8)], dontWait: true)
+        }
+        for source in connected {
+            _ = try? source.socket.send([Data(FeedFrame.bye.utf8), Data()], dontWait: true)
+            source.socket.close()
+        }
+    }
+}

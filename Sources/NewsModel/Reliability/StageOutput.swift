@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import ZeroMQ
+
+/// What a producing stage sends downstream: every message is journaled, then offered on the stage's
+/// reliable feed, and, for stages that have one, on a live pub/sub stream.
+public final class StageOutput: Sendable {
+    /// The durable journal.
+    public let journal: Journal
+    /// The reliable feed that consumer groups read.
+    public let feed: FeedServer
+    /// The live pub/sub stream, if the stage has one.
+    public let live: Publisher?
+
+    private init(journal: Journal, feed: FeedServer, live: Publisher?) {
+        self.journal = journal
+        self.feed = feed
+        self.live = live
+    }
+
+    /// Opens the stage's journal (`<data-dir>/journal-<instance>.sqlite`) and binds its feed and, if
+    /// asked, its live stream.
+    public static func open(
+        runtime: StageRuntime, dataDirectory: String, feedEndpoint: String, liveEndpoint: String? = nil,
+        retention: JournalRetention = .standard
+    ) async throws -> StageOutput {
+        let journal = try Journal(
+            path: dataDirectory + "/journal-\(runtime.producer.id).sqlite", producer: runtime.producer, retention: retention)
+        let feed = try await FeedServer.bind(
+            context: runtime.context, endpoint: feedEndpoint, journal: journal, producer: runtime.producer, logger: runtime.logger)
+        var live: Publisher?
+        if let liveEndpoint {
+            live = try await Publisher.bind(context: runtime.context, endpoint: liveEndpoint, logger: runtime.logger)
+        }
+        return StageOutput(journal: journal, feed: feed, live: live)
+    }
+
+    /// Journals the payloads (committing before returning), then offers them to consumers.
+    public func emit(_ items: [(payload: Payload, topic: String, originAt: Date)], counters: StageCounters) async throws {
+        let entries = try await journal.append(items)
+        feed.appended(entries)
+        if let live {
+            for entry in entries { try? live.send([Data(entry.topic.utf8), entry.body]) }
+        }
+        counters.increment("published", by: entries.count)
+    }
+
+    /// Stores positions and closes the feed and the live stream.
+    public func close() async {
+        await feed.close()
+        await live?.close()
+    }
+}
