@@ -12,11 +12,12 @@ INGEST_REPLICAS ?= 1
 TAG_REPLICAS    ?= 1
 INDEX_REPLICAS  ?= 1
 NOTIFY_REPLICAS ?= 1
+CHAOS_STORIES   ?= 100000
 export INGEST_REPLICAS TAG_REPLICAS INDEX_REPLICAS NOTIFY_REPLICAS
 RELEASE_BIN   = $(shell $(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)
 DEBUG_BIN     = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: help deps deps-test build build-release run stop status test clean
+.PHONY: help deps deps-test build build-release run stop status test chaos bench clean
 
 help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -48,6 +49,10 @@ status: ## Show each stage's status
 test: deps-test ## Build and run every test (unit and end-to-end)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	NEWS_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test $(SWIFT_FLAGS) --skip-build
+
+chaos: deps-test ## The fault tests at 100,000 stories (CHAOS_STORIES=N to change)
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	NEWS_CHAOS_STORIES=$(CHAOS_STORIES) NEWS_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter FaultTests
 
 clean: ## Remove build products and the run directory
 	rm -rf .build $(RUN_DIR)

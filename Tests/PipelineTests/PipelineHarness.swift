@@ -43,9 +43,19 @@ final class ChildProcess: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = try standardInput.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        let input = try standardInput.map { try FileHandle(forReadingFrom: $0) }
+        let output = try FileHandle(forWritingTo: stdoutURL)
+        let error = try FileHandle(forWritingTo: stderrURL)
+        // The child has its own copies once it runs; closing ours keeps the test process's descriptors
+        // below FD_SETSIZE (Foundation's Process crashes past it).
+        defer {
+            try? input?.close()
+            try? output.close()
+            try? error.close()
+        }
+        process.standardInput = input ?? FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = error
         process.terminationHandler = { [exit] process in
             let waiters = exit.withLock { state in
                 state.status = process.terminationStatus

@@ -45,8 +45,17 @@ public final class StageOutput: Sendable {
         counters.increment("published", by: entries.count)
     }
 
-    /// Stores positions and closes the feed and the live stream.
-    public func close() async {
+    /// Waits (at most `timeout`) until every connected consumer group has taken and acknowledged
+    /// everything journaled, then stores positions and closes the feed and the live stream. A replica
+    /// stopped this way leaves nothing waiting in its journal, so scaling down loses no time.
+    public func close(drainFor timeout: Duration = .seconds(3)) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            let waiting = feed.groups.filter { !$0.replicas.isEmpty && ($0.backlog > 0 || $0.inFlight > 0) }
+            if waiting.isEmpty { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         await feed.close()
         await live?.close()
     }
