@@ -50,6 +50,9 @@ test: deps-test ## Build and run every test (unit and end-to-end)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	NEWS_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test $(SWIFT_FLAGS) --skip-build
 
+bench: build-release ## Benchmarks, each beside a peer measured in the same run (figures in run/bench/)
+	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/bench.sh
+
 chaos: deps-test ## The fault tests at 100,000 stories (CHAOS_STORIES=N to change)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	NEWS_CHAOS_STORIES=$(CHAOS_STORIES) NEWS_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter FaultTests

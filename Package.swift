@@ -12,6 +12,7 @@ let swiftServiceLifecycle = Package.Dependency.package(
     url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0")
 let grdb = Package.Dependency.package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0")
 let swiftCrypto = Package.Dependency.package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3")
+let hdrHistogram = Package.Dependency.package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0")
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
@@ -19,6 +20,7 @@ let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", packa
 let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 let grdbProduct = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
 
 let package = Package(
     name: "news-pipeline",
@@ -30,7 +32,7 @@ let package = Package(
         .executable(name: "notify", targets: ["notify"]),
         .executable(name: "newsctl", targets: ["newsctl"]),
     ],
-    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, grdb, swiftCrypto],
+    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, grdb, swiftCrypto, hdrHistogram],
     targets: [
         // MARK: - ZeroMQ
         // libzmq from Debian's libzmq3-dev; the header sits in /usr/include, so no pkg-config is needed
@@ -67,6 +69,8 @@ let package = Package(
         .executableTarget(name: "index", dependencies: ["IndexStage", argumentParser]),
         .executableTarget(name: "notify", dependencies: ["NotifyStage", argumentParser]),
         .executableTarget(name: "newsctl", dependencies: ["NewsCtlCommands", argumentParser]),
+        // `make bench`: the pipeline and the raw transport measured in one run (not shipped to users).
+        .executableTarget(name: "news-bench", dependencies: ["NewsModel", "ZeroMQ", argumentParser, logging, histogram]),
 
         // MARK: - Tests
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

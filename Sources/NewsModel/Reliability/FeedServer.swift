@@ -174,7 +174,7 @@ struct FeedState {
     var groups: [String: Group] = [:]
     var replicas: [Data: Replica] = [:]
     var entries: [UInt64: JournalEntry] = [:]
-    let cacheLimit = 50_000
+    let cacheLimit = 10_000
 
     init(journal: Journal, producer: MessageProducer, logger: Logger) throws {
         self.journal = journal

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NewsModel
+
+/// `news-bench`: end-to-end stories per second and submit-to-alert latency for 1 and 2 tag replicas,
+/// beside the raw ZeroMQ ipc:// throughput for messages of the same size, measured in the same run.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "news-bench", abstract: "Measure the pipeline end to end beside the raw transport.")
+
+    @Option(help: "Directory with the release binaries.")
+    var binaries: String
+
+    @Option(help: "Reuters-21578 directory (skipped with a message when absent).")
+    var reuters = "../shared/data/reuters21578"
+
+    @Option(help: "Stories per pipeline run.")
+    var stories = 5000
+
+    @Option(help: "Messages for the raw transport run.")
+    var rawMessages = 200_000
+
+    @Option(help: "Tag replica counts to measure.")
+    var replicas: [Int] = [1, 2]
+
+    @Option(help: "Write the figures as JSON to this file as well.")
+    var json: String?
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let corpus: BenchCorpus
+        if let loaded = BenchCorpus.load(directory: reuters, limit: stories) {
+            corpus = loaded
+        } else {
+            print("note: \(reuters) not found; the pipeline runs on generated stories instead")
+            corpus = BenchCorpus.generated(count: stories)
+        }
+        print("corpus: \(corpus.description)")
+
+        // The size of a typical message between stages: one tagged story's envelope.
+        let sample = corpus.items[0]
+        let tagged = TaggedStory(
+            story: Story(id: "sample", headline: sample.headline, body: sample.body, source: "Bench"), entities: [], topics: [],
+            tagger: "sample")
+        let frames = try WireCodec().encode(
+            topic: StreamTopic.storyTagged, envelope: MessageProducer(id: "bench").envelope(.taggedStory(tagged), originAt: Date()))
+        let averageBody = corpus.items.prefix(1000).reduce(0) { $0 + $1.body.utf8.count + $1.headline.utf8.count } / min(1000, corpus.items.count)
+        let size = frames[1].count - sample.body.utf8.count - sample.headline.utf8.count + averageBody
+        print("message size: \(size) bytes (a tagged-story envelope of average length)")
+
+        var template = Array("/tmp/nraw-XXXXXX".utf8CString)
+        let directory = String(cString: mkdtemp(&template)!)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let raw = try TransportBenchmark.run(count: rawMessages, size: size, directory: directory)
+        print(String(format: "raw ZeroMQ ipc:// PUSH/PULL (Swift wrapper): %.0f messages/s", raw))
+
+        var results: [PipelineBenchmark.Result] = []
+        for count in replicas {
+            let result = try await PipelineBenchmark(binaries: binaries, corpus: corpus, count: stories).run(tagReplicas: count)
+            results.append(result)
+            print(
+                String(
+                    format: "pipeline, %d tag replica%@: %.0f stories/s end to end; submit-to-alert latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %.4f of the raw transport rate",
+                    count, count == 1 ? "" : "s", result.storiesPerSecond, result.p50, result.p99, result.max, result.storiesPerSecond / raw))
+        }
+        if let json {
+            let object: [String: Any] = [
+                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description,
+                "pipeline": results.map {
+                    ["tagReplicas": $0.tagReplicas, "stories": $0.stories, "storiesPerSecond": $0.storiesPerSecond,
+                     "p50ms": $0.p50, "p99ms": $0.p99, "maxms": $0.max, "ratioToRaw": $0.storiesPerSecond / raw]
+                },
+            ]
+            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}

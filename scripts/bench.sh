@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, each beside a peer measured in the same run on the same data.
+# Figures are printed and written to run/bench/*.json. Needs the release build (the Makefile makes it).
+set -euo pipefail
+
+BIN_DIR=${BIN_DIR:?set BIN_DIR to the release binaries}
+RUN_DIR=${RUN_DIR:-run}
+REUTERS=${REUTERS:-../shared/data/reuters21578}
+STORIES=${BENCH_STORIES:-5000}
+RAW=${BENCH_RAW_MESSAGES:-200000}
+mkdir -p "$RUN_DIR/bench"
+
+# Peers come from PyPI into a virtual environment of their own.
+VENV=.build/bench-venv
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -c "import zmq" 2>/dev/null || "$VENV/bin/pip" install --quiet pyzmq
+
+[ -d "$REUTERS" ] || echo "note: $REUTERS is absent; benchmarks that need Reuters-21578 run on generated stories"
+
+echo "==> pipeline end to end, and the raw ZeroMQ transport (Swift wrapper), $STORIES stories"
+"$BIN_DIR/news-bench" --binaries "$BIN_DIR" --reuters "$REUTERS" --stories "$STORIES" --raw-messages "$RAW" \
+  --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
+
+size=$(sed -n 's/.*"messageBytes" : \([0-9]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
+swift_raw=$(sed -n 's/.*"rawMessagesPerSecond" : \([0-9.]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
+echo "==> peer: pyzmq PUSH/PULL over ipc://, $RAW messages of $size bytes"
+py_raw=$("$VENV/bin/python" bench/raw_zmq.py "$RAW" "$size")
+awk -v s="$swift_raw" -v p="$py_raw" 'BEGIN { printf "raw transport: Swift wrapper %.0f msg/s, pyzmq %.0f msg/s, ratio %.2f\n", s, p, s / p }' \
+  | tee "$RUN_DIR/bench/raw.txt"
