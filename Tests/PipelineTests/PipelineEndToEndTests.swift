@@ -1,5 +1,8 @@
 import Foundation
+import Logging
+import NewsModel
 import Testing
+import ZeroMQ
 
 /// The four real executables on ipc sockets, driven by the real `newsctl`.
 @Suite("The pipeline end to end", .serialized, .timeLimit(.minutes(3)))
@@ -22,6 +25,15 @@ struct PipelineEndToEndTests {
 
             let follower = try pipeline.startNewsctl("alerts", ["--follow", "--json", iranID], name: "follower")
             #expect(try await eventually { follower.stderr.contains("following") }, "the follower never joined")
+            // A program following the live alert stream by the subscription's topic prefix.
+            let context = try ZMQContext()
+            let live = try await Subscriber.connect(
+                context: context, endpoints: ["ipc://\(pipeline.runDirectory.path)/notify-0.pub"],
+                topics: [StreamTopic.alert(subscriptionID: iranID)], logger: Logger(label: "test"))
+            defer { live.close() }
+            #expect(try await eventually {
+                (try await pipeline.statuses("notify").first?["subscribers"] as? Int ?? 0) >= 1
+            })
 
             let file = try pipeline.write("stories.jsonl", [Self.matching, Self.broken, "", Self.other].joined(separator: "\n") + "\n")
             let publish = try await pipeline.newsctl("publish", [file.path])
@@ -56,6 +68,15 @@ struct PipelineEndToEndTests {
             #expect((alert["story"] as? [String: Any])?["id"] as? String == "e2e-iran")
             #expect(alert["matched"] as? [String] == ["place:Iran", "tariffs"])
             #expect(!follower.stdout.contains("e2e-storm"), "the storm story alerted the Iran subscriber")
+            var liveMessages = live.messages.makeAsyncIterator()
+            let liveAlert = try #require(await liveMessages.next())
+            let decoded = try WireCodec().decode(liveAlert)
+            #expect(decoded.topic == "alert.\(iranID)")
+            guard case .alert(let streamed) = decoded.envelope.payload else {
+                Issue.record("the live stream carried \(decoded.envelope.kind)")
+                return
+            }
+            #expect(streamed.story.id == "e2e-iran")
             #expect(!follower.stdout.contains(stormID))
 
             // Publishing the same stories again keeps one copy in the index and sends no second alert.

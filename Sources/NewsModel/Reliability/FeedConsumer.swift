@@ -62,6 +62,8 @@ public struct FeedSourceStatus: Codable, Sendable, Hashable {
     public var lag: UInt64
     /// Whether a heartbeat arrived in the last few seconds.
     public var connected: Bool
+    /// The last problem the producer reported, such as messages dropped by retention.
+    public var problem: String?
 }
 
 /// Reads one or more producers' feeds as a member of a consumer group, on a dedicated thread.
@@ -147,6 +149,7 @@ public final class FeedConsumer: Sendable {
         var lastHeard: ContinuousClock.Instant
         var lastHello: ContinuousClock.Instant
         var lastReceived: UInt64?
+        var problem: String?
     }
 
     private func runThread(context: ZMQContext, logger: Logger) {
@@ -235,8 +238,11 @@ public final class FeedConsumer: Sendable {
                             greet(index)
                         }
                     case FeedFrame.problem:
-                        let text = frames.count > 1 ? String(decoding: frames[1], as: UTF8.self) : ""
-                        logger.error("feed: producer at \(connected[index].endpoint) reports: \(text)")
+                        let body = frames.count > 1 ? frames[1] : Data()
+                        let problem = (try? JSONDecoder().decode(FeedProblem.self, from: body))?.message
+                            ?? String(decoding: body, as: UTF8.self)
+                        connected[index].problem = problem
+                        logger.error("feed: producer at \(connected[index].endpoint) reports: \(problem)")
                     default:
                         continue
                     }
@@ -260,7 +266,7 @@ public final class FeedConsumer: Sendable {
                     return FeedSourceStatus(
                         endpoint: source.endpoint, producer: source.heartbeat?.producer, head: head, position: position,
                         lag: head > position ? head - position : 0,
-                        connected: source.heartbeat != nil && clock.now - source.lastHeard < .seconds(3))
+                        connected: source.heartbeat != nil && clock.now - source.lastHeard < .seconds(3), problem: source.problem)
                 }
             }
         }

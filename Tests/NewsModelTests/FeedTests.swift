@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import NewsModel
+import Testing
+import ZeroMQ
+
+/// The reliable feed with a real journal, ROUTER and DEALER sockets, in one process.
+@Suite("The reliable feed", .serialized, .timeLimit(.minutes(1)))
+struct FeedTests {
+    let directory: String
+    let logger = Logger(label: "feed-test")
+
+    init() throws {
+        var template = Array("/tmp/nfeed-XXXXXX".utf8CString)
+        directory = String(cString: mkdtemp(&template)!)
+    }
+
+    func story(_ index: Int) -> Payload {
+        .story(Story(id: "s\(index)", headline: "Story \(index)", body: "Body \(index)"))
+    }
+
+    func collect(_ consumer: FeedConsumer, count: Int, acknowledge: Bool = true) async -> [UInt64] {
+        var sequences: [UInt64] = []
+        for await batch in consumer.deliveries {
+            for delivery in batch {
+                sequences.append(delivery.sequence)
+                if acknowledge { delivery.acknowledge() }
+            }
+            if sequences.count >= count { break }
+        }
+        return sequences
+    }
+
+    @Test("a new group reads everything retained, in order, and its position is stored")
+    func earliestGroupReadsEverything() async throws {
+        let producer = MessageProducer(id: "ingest-0")
+        let journal = try Journal(path: directory + "/journal.sqlite", producer: producer)
+        _ = try await journal.append((1...50).map { (story($0), StreamTopic.storyIngested, Date()) })
+        let context = try ZMQContext()
+        let endpoint = "ipc://\(directory)/ingest-0.feed"
+        let server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
+        let consumer = FeedConsumer.start(
+            context: context, sources: FeedSources(endpoints: [endpoint]),
+            hello: FeedHello(group: "tag", instance: "tag-0", window: 8, start: .earliest, durable: true), logger: logger)
+        let sequences = await collect(consumer, count: 50)
+        #expect(sequences == Array(1...50))
+        #expect(try await eventually { server.groups.first?.position == 50 })
+        await consumer.waitUntilClosed()
+        await server.close()
+        #expect(try journal.groupPositions()["tag"] == 50)
+    }
+
+    @Test("what one replica leaves unacknowledged goes to another replica of its group")
+    func redeliveryToAnotherReplica() async throws {
+        let producer = MessageProducer(id: "ingest-0")
+        let journal = try Journal(path: directory + "/journal.sqlite", producer: producer)
+        _ = try await journal.append((1...20).map { (story($0), StreamTopic.storyIngested, Date()) })
+        let context = try ZMQContext()
+        let endpoint = "ipc://\(directory)/ingest-0.feed"
+        let server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
+        let sources = FeedSources(endpoints: [endpoint])
+        // The first replica takes a window of messages and leaves without acknowledging them.
+        let first = FeedConsumer.start(
+            context: context, sources: sources,
+            hello: FeedHello(group: "tag", instance: "tag-0", window: 5, start: .earliest, durable: true), logger: logger)
+        let taken = await collect(first, count: 5, acknowledge: false)
+        #expect(taken.count == 5)
+        await first.waitUntilClosed()
+        // The second replica gets all twenty, the abandoned five included.
+        let second = FeedConsumer.start(
+            context: context, sources: sources,
+            hello: FeedHello(group: "tag", instance: "tag-1", window: 5, start: .earliest, durable: true), logger: logger)
+        let received = await collect(second, count: 20)
+        #expect(Set(received) == Set(1...20))
+        #expect(try await eventually { server.groups.first?.position == 20 })
+        await second.waitUntilClosed()
+        await server.close()
+    }
+
+    @Test("a group behind the retained entries is told what was dropped and goes on from the oldest")
+    func droppedEntriesAreReported() async throws {
+        let producer = MessageProducer(id: "ingest-0")
+        let journal = try Journal(
+            path: directory + "/journal.sqlite", producer: producer, retention: JournalRetention(maxEntries: 10))
+        _ = try await journal.append((1...30).map { (story($0), StreamTopic.storyIngested, Date()) })
+        try journal.saveGroupPositions(["tag": 5])
+        #expect(try journal.enforceRetention() == 20)
+        #expect(journal.oldestSequence == 21)
+        let context = try ZMQContext()
+        let endpoint = "ipc://\(directory)/ingest-0.feed"
+        let server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
+        let consumer = FeedConsumer.start(
+            context: context, sources: FeedSources(endpoints: [endpoint]),
+            hello: FeedHello(group: "tag", instance: "tag-0", window: 50, start: .earliest, durable: true), logger: logger)
+        let received = await collect(consumer, count: 10)
+        #expect(received == Array(21...30))
+        #expect(try await eventually { consumer.sourceStatus.first?.problem?.contains("dropped by retention") == true })
+        #expect(consumer.sourceStatus.first?.problem?.contains("6-20") == true)
+        await consumer.waitUntilClosed()
+        await server.close()
+    }
+
+    @Test("a follower resumes after a producer restart without missing what came in between")
+    func followerSurvivesProducerRestart() async throws {
+        let path = directory + "/journal.sqlite"
+        let context = try ZMQContext()
+        let endpoint = "ipc://\(directory)/notify-0.feed"
+        var producer = MessageProducer(id: "notify-0")
+        var journal = try Journal(path: path, producer: producer)
+        var server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
+        let follower = FeedConsumer.start(
+            context: context, sources: FeedSources(endpoints: [endpoint]),
+            hello: FeedHello(group: "follower", instance: "f", window: 50, start: .latest, durable: false), logger: logger)
+        #expect(try await eventually { follower.sourceStatus.first?.connected == true })
+        server.appended(try await journal.append((1...5).map { (story($0), StreamTopic.storyIngested, Date()) }))
+        var iterator = follower.deliveries.makeAsyncIterator()
+        var seen: [UInt64] = []
+        while seen.count < 5, let batch = await iterator.next() {
+            for delivery in batch {
+                seen.append(delivery.sequence)
+                delivery.acknowledge()
+            }
+        }
+        // The producer restarts and journals more before the follower has greeted it again.
+        await server.close()
+        try await Task.sleep(for: .milliseconds(2))
+        producer = MessageProducer(id: "notify-0")
+        journal = try Journal(path: path, producer: producer)
+        _ = try await journal.append((6...8).map { (story($0), StreamTopic.storyIngested, Date()) })
+        server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
+        while seen.count < 8, let batch = await iterator.next() {
+            for delivery in batch {
+                seen.append(delivery.sequence)
+                delivery.acknowledge()
+            }
+        }
+        #expect(seen == Array(1...8))
+        await follower.waitUntilClosed()
+        await server.close()
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
