@@ -68,12 +68,16 @@ struct StatusCommand: AsyncParsableCommand {
                 continue
             }
             guard let upstream = PipelineLayout.upstream[stage] else { continue }
-            let producers = options.controlEndpoints(upstream).count
+            // Every consumer must have joined the feed of every upstream replica that is running.
+            let upstreamReplies = replies.filter { $0.stage == upstream }
+            let producers =
+                upstreamReplies.isEmpty
+                ? options.controlEndpoints(upstream).count
+                : upstreamReplies.filter { (try? $0.result.get()) != nil }.count
             for status in answering {
-                let sources = status.sources ?? []
-                let connected = sources.filter(\.connected).count
-                if connected < max(1, producers) || connected < sources.count {
-                    problems.append("\(status.instance) is connected to \(connected) of \(max(producers, sources.count)) \(upstream) feeds")
+                let connected = (status.sources ?? []).filter(\.connected).count
+                if connected < max(1, producers) {
+                    problems.append("\(status.instance) is connected to \(connected) of \(max(1, producers)) \(upstream) feeds")
                 }
             }
         }

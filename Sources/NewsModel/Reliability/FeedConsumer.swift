@@ -173,7 +173,15 @@ public final class FeedConsumer: Sendable {
 
         while !closed.load(ordering: .sequentiallyConsistent) {
             if clock.now >= nextScan {
-                for endpoint in sources.resolve() where !connected.contains(where: { $0.endpoint == endpoint }) {
+                let current = sources.resolve()
+                // A replica stopped cleanly removes its socket file: stop reading it.
+                for index in connected.indices.reversed() where !current.contains(connected[index].endpoint) {
+                    _ = try? connected[index].socket.send([Data(FeedFrame.bye.utf8), Data()], dontWait: true)
+                    connected[index].socket.close()
+                    logger.info("feed: \(connected[index].endpoint) is gone", metadata: ["group": "\(hello.group)"])
+                    connected.remove(at: index)
+                }
+                for endpoint in current where !connected.contains(where: { $0.endpoint == endpoint }) {
                     let opened = SocketSetup.open(context: context, type: .dealer, endpoint: endpoint) { socket in
                         try socket.setMaxMessageSize(64 << 20)
                         try socket.setLinger(milliseconds: 200)

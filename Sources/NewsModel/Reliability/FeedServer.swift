@@ -199,8 +199,9 @@ struct FeedState {
             let floor = groups.values.map(\.position).min() ?? journal.lastSequence
             entries = entries.filter { $0.key > floor }
             if entries.count > cacheLimit {
-                let keep = entries.keys.sorted().suffix(cacheLimit / 2)
-                entries = entries.filter { keep.contains($0.key) }
+                // Keep the newest half: what a lagging group needs next is read back from the journal.
+                let threshold = entries.keys.sorted()[entries.count - cacheLimit / 2]
+                entries = entries.filter { $0.key >= threshold }
             }
         }
     }
