@@ -32,6 +32,6 @@ public struct IndexCommand: AsyncParsableCommand {
             IndexService(
                 runtime: runtime, index: index,
                 sources: inputs.isEmpty ? layout.feeds(of: "tag") : FeedSources(endpoints: inputs),
-                control: control ?? layout.control(instance)))
+                control: control ?? layout.control(instance)), exitWithParent: stage.exitWithParent)
     }
 }

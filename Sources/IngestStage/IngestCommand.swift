@@ -35,6 +35,6 @@ public struct IngestCommand: AsyncParsableCommand {
         try await runtime.run(
             IngestService(
                 runtime: runtime, files: files, feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
-                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention))
+                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention), exitWithParent: stage.exitWithParent)
     }
 }

@@ -41,6 +41,6 @@ public struct NotifyCommand: AsyncParsableCommand {
                 sources: inputs.isEmpty ? layout.feeds(of: "tag") : FeedSources(endpoints: inputs),
                 feed: feed ?? layout.feed(instance), live: publish ?? layout.live(instance),
                 control: control ?? layout.control(instance), dataDirectory: stage.resolvedDataDirectory,
-                retention: stage.retention))
+                retention: stage.retention), exitWithParent: stage.exitWithParent)
     }
 }

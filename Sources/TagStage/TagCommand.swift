@@ -47,6 +47,6 @@ public struct TagCommand: AsyncParsableCommand {
                 runtime: runtime, tagger: Tagger(gazetteer: gazetteerData, taxonomy: taxonomyData),
                 sources: inputs.isEmpty ? layout.feeds(of: "ingest") : FeedSources(endpoints: inputs),
                 feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
-                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention))
+                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention), exitWithParent: stage.exitWithParent)
     }
 }

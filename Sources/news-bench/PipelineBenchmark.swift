@@ -9,6 +9,7 @@ import ZeroMQ
 /// `newsctl publish` does, every one matching a subscription, and the alerts read from notify's feed.
 struct PipelineBenchmark {
     struct Result {
+        var offered: Double?
         var tagReplicas: Int
         var stories: Int
         var storiesPerSecond: Double
@@ -20,6 +21,8 @@ struct PipelineBenchmark {
     let binaries: String
     let corpus: BenchCorpus
     let count: Int
+    /// Stories per second to offer, or nil to submit as fast as ingest accepts them.
+    var rate: Double? = nil
     let logger = Logger(label: "news-bench")
 
     func run(tagReplicas: Int) async throws -> Result {
@@ -105,8 +108,14 @@ struct PipelineBenchmark {
             }
             return last
         }()
-        for start in stride(from: 0, to: count, by: 500) {
-            let batch = Array(lines[start..<min(start + 500, count)])
+        let batchSize = rate == nil ? 500 : 25
+        for start in stride(from: 0, to: count, by: batchSize) {
+            if let rate {
+                // Paced: batch k goes out at k × batchSize / rate seconds after the start.
+                let due = started + .milliseconds(Int(Double(start) / rate * 1000))
+                if clock.now < due { try await Task.sleep(until: due, clock: clock) }
+            }
+            let batch = Array(lines[start..<min(start + batchSize, count)])
             let now = clock.now
             submittedAt.withLock { map in
                 for index in start..<(start + batch.count) { map[prefix + String(index)] = now }
@@ -120,7 +129,7 @@ struct PipelineBenchmark {
         let elapsed = (finished - started) / .seconds(1)
         let snapshot = histogram.withLock { $0 }
         return Result(
-            tagReplicas: tagReplicas, stories: count, storiesPerSecond: Double(count) / elapsed,
+            offered: rate, tagReplicas: tagReplicas, stories: count, storiesPerSecond: Double(count) / elapsed,
             p50: Double(snapshot.valueAtPercentile(50)) / 1000, p99: Double(snapshot.valueAtPercentile(99)) / 1000,
             max: Double(snapshot.max) / 1000)
     }

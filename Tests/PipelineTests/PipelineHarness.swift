@@ -161,7 +161,8 @@ final class PipelineHarness: @unchecked Sendable {
         let name = name ?? stage
         let child = try ChildProcess(
             name: name, executable: executable(stage),
-            arguments: ["--run-dir", runDirectory.path, "--log-level", "debug"] + extra, directory: runDirectory)
+            arguments: ["--run-dir", runDirectory.path, "--log-level", "debug", "--exit-with-parent"] + extra,
+            directory: runDirectory)
         children.withLock { $0[name] = child }
         return child
     }

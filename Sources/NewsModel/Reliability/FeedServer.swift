@@ -323,10 +323,18 @@ struct FeedState {
                 group.roundRobin += 1
                 let target = members[group.roundRobin % members.count]
                 groups[name] = group
-                guard let entry = entry(sequence) else {
-                    // Dropped by retention, or never written: nothing to send; count it as handled.
+                let entry: JournalEntry
+                switch lookup(sequence) {
+                case .found(let found):
+                    entry = found
+                case .dropped:
+                    // Retention removed it; skipDropped has told the group. Nothing to send.
                     markHandled(sequence, group: name)
                     continue
+                case .unavailable:
+                    // The journal could not be read just now: try again on the next round.
+                    groups[name]?.redeliver.insert(sequence)
+                    return
                 }
                 if let prefix = group.topicPrefix, !entry.topic.hasPrefix(prefix) {
                     markHandled(sequence, group: name)
@@ -354,12 +362,30 @@ struct FeedState {
         groups[name] = group
     }
 
-    private mutating func entry(_ sequence: UInt64) -> JournalEntry? {
-        if let cached = entries[sequence] { return cached }
-        guard sequence >= journal.oldestSequence, sequence <= journal.lastSequence else { return nil }
-        guard let batch = try? journal.entries(from: sequence, limit: 512) else { return nil }
-        cache(batch)
-        return entries[sequence]
+    enum Lookup {
+        case found(JournalEntry)
+        case dropped
+        case unavailable
+    }
+
+    /// The journal entry `sequence`: from the cache, or read back from the journal with the entries
+    /// after it. Never "dropped" unless retention really removed it.
+    private mutating func lookup(_ sequence: UInt64) -> Lookup {
+        if let cached = entries[sequence] { return .found(cached) }
+        if sequence < journal.oldestSequence { return .dropped }
+        do {
+            let batch = try journal.entries(from: sequence, limit: 512)
+            guard let first = batch.first, first.sequence == sequence else {
+                if sequence < journal.oldestSequence { return .dropped }
+                logger.error("feed: journal entry \(sequence) is missing; will retry")
+                return .unavailable
+            }
+            cache(batch)
+            return .found(first)
+        } catch {
+            logger.error("feed: cannot read journal entry \(sequence); will retry", metadata: ["error": "\(error)"])
+            return .unavailable
+        }
     }
 
     func sendHeartbeats(_ socket: ZMQSocket) {

@@ -29,6 +29,10 @@ public struct StageOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("journal-max-entries"), help: ArgumentHelp("Most entries a journal keeps (default 1000000).", valueName: "count"))
     public var journalMaxEntries: Int = 1_000_000
 
+    /// Stop when the process that started this one exits (for supervisors and test harnesses).
+    @Flag(name: .customLong("exit-with-parent"), help: "Stop gracefully when the parent process exits.")
+    public var exitWithParent = false
+
     /// The log level.
     @Option(
         name: .customLong("log-level"),

@@ -4,6 +4,25 @@ import ServiceLifecycle
 import UnixSignals
 import ZeroMQ
 
+/// Ends (and so shuts the stage down) when the parent process exits: the process is then re-parented,
+/// and `getppid()` changes.
+struct ParentWatch: Service {
+    let logger: Logger
+
+    func run() async throws {
+        let parent = getppid()
+        while getppid() == parent {
+            do {
+                try await Task.sleep(for: .milliseconds(500))
+            } catch {
+                return
+            }
+            if Task.isShuttingDownGracefully { return }
+        }
+        logger.warning("the parent process \(parent) exited; stopping")
+    }
+}
+
 /// What every stage process shares: its ZeroMQ context, logger, producer identity and counters, and
 /// the service group that runs it until SIGTERM or SIGINT.
 public final class StageRuntime: Sendable {
@@ -37,13 +56,17 @@ public final class StageRuntime: Sendable {
     }
 
     /// Runs `service` until it returns or the process gets SIGTERM or SIGINT, then shuts the ZeroMQ
-    /// context down.
-    public func run(_ service: some Service) async throws {
+    /// context down. With `exitWithParent`, a parent that exits counts as SIGTERM.
+    public func run(_ service: some Service, exitWithParent: Bool = false) async throws {
         logger.info(
             "starting", metadata: ["libzmq": "\(ZMQLibrary.versionString)", "epoch": "\(producer.epoch)", "pid": "\(getpid())"])
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        if exitWithParent {
+            services.append(.init(service: ParentWatch(logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { context.shutdown() }
         try await group.run()
         logger.info("stopped")
