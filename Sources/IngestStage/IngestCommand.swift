@@ -1,11 +1,22 @@
 import ArgumentParser
 import NewsModel
 
-/// `ingest`: the stage that takes stories in.
+/// `ingest`: the stage that takes stories in (`ingest run`, the default) and its standalone parser
+/// (`ingest parse`).
 public struct IngestCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Take stories in from files, stdin and clients, and journal them for the pipeline.",
+        subcommands: [IngestRunCommand.self, IngestParseCommand.self], defaultSubcommand: IngestRunCommand.self)
+
+    public init() {}
+}
+
+/// `ingest run`: the stage itself.
+struct IngestRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the stage (the default): take stories in and journal them for the pipeline.",
         discussion: """
             Input is JSON Lines: one object per line with "headline" and "body" (strings), and optionally \
             "id", "url", "source", "publishedAt" (RFC 3339) and "language". A bad line is logged with its \
@@ -25,9 +36,7 @@ public struct IngestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Control endpoint for submit and status (default: <run-dir>/<instance>.ctl).", valueName: "endpoint"))
     var control: String?
 
-    public init() {}
-
-    public func run() async throws {
+    func run() async throws {
         stage.bootstrapLogging()
         let layout = stage.layout
         let instance = stage.instanceName(stage: "ingest")

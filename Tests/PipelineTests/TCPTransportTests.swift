@@ -70,9 +70,10 @@ struct HelpTextTests {
     @Test("each stage documents its endpoints and run directory", arguments: ["ingest", "tag", "index", "notify"])
     func stageHelp(stage: String) async throws {
         try await PipelineHarness.with { pipeline in
+            // ingest's stage is its default subcommand, run; parse is the other.
             let child = try ChildProcess(
-                name: "help-\(stage)", executable: pipeline.executable(stage), arguments: ["--help"],
-                directory: pipeline.runDirectory)
+                name: "help-\(stage)", executable: pipeline.executable(stage),
+                arguments: stage == "ingest" ? ["run", "--help"] : ["--help"], directory: pipeline.runDirectory)
             #expect(await child.waitForExit(timeout: .seconds(10)) == 0)
             #expect(child.stdout.contains("--run-dir <dir>"))
             #expect(child.stdout.contains("--control <endpoint>"))

@@ -1,0 +1,160 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// An element of a parsed XML document: what the feed readers need and nothing more.
+final class XMLNode {
+    let name: String
+    let namespace: String?
+    let attributes: [String: String]
+    var children: [XMLNode] = []
+    var text = ""
+
+    init(name: String, namespace: String?, attributes: [String: String]) {
+        self.name = name
+        self.namespace = namespace
+        self.attributes = attributes
+    }
+
+    /// The first child called `name` (in `namespace`, if given).
+    func child(_ name: String, in namespace: String? = nil) -> XMLNode? {
+        children.first { $0.name == name && (namespace == nil || $0.namespace == namespace) }
+    }
+
+    /// Every child called `name`.
+    func all(_ name: String, in namespace: String? = nil) -> [XMLNode] {
+        children.filter { $0.name == name && (namespace == nil || $0.namespace == namespace) }
+    }
+
+    /// The trimmed text of the first child called `name`, if not empty.
+    func value(_ name: String, in namespace: String? = nil) -> String? {
+        guard let text = child(name, in: namespace)?.text.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+            return nil
+        }
+        return text
+    }
+
+    /// The `xml:base` attribute, however the parser reported its name.
+    var xmlBase: String? { attributes["xml:base"] ?? attributes["base"] }
+}
+
+/// Why a document could not be read.
+public struct FeedParseError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was wrong, for the user.
+    public let message: String
+    public var description: String { message }
+}
+
+/// Parses XML feeds so that no input can crash the process: the bytes are first decoded (as UTF-8 when
+/// they are valid UTF-8, else in the declared encoding, else as Windows-1252) and re-encoded as valid
+/// UTF-8, the DOCTYPE and its internal subset are removed so no entity is ever defined or resolved (no
+/// XXE, no entity expansion), and HTML named entities become numeric references. Foundation's
+/// `XMLParser` then sees only valid UTF-8 (it dies with SIGILL on some invalid UTF-8).
+enum SafeXML {
+    /// The largest document accepted.
+    static let maxBytes = 16 << 20
+
+    static func parse(_ data: Data) throws(FeedParseError) -> XMLNode {
+        guard data.count <= maxBytes else {
+            throw FeedParseError(message: "the document is \(data.count) bytes, more than the \(maxBytes) accepted")
+        }
+        let text = sanitize(decode(data))
+        let builder = TreeBuilder()
+        let parser = XMLParser(data: Data(text.utf8))
+        parser.shouldProcessNamespaces = true
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = builder
+        guard parser.parse(), let root = builder.root else {
+            let error = parser.parserError.map { "\($0.localizedDescription)" } ?? "no root element"
+            throw FeedParseError(message: "not well-formed XML at line \(parser.lineNumber), column \(parser.columnNumber): \(error)")
+        }
+        return root
+    }
+
+    /// The document as a Swift string, from whatever encoding it came in.
+    static func decode(_ data: Data) -> String {
+        var bytes = data
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        if let text = String(data: bytes, encoding: .utf8) { return text }
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]),
+            let text = String(data: bytes, encoding: .utf16)
+        {
+            return text
+        }
+        let head = String(decoding: bytes.prefix(200), as: UTF8.self).lowercased()
+        if head.contains("encoding=\"iso-8859-1\"") || head.contains("encoding='iso-8859-1'") || head.contains("latin") {
+            if let text = String(data: bytes, encoding: .isoLatin1) { return text }
+        }
+        return String(data: bytes, encoding: .windowsCP1252) ?? String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Removes the XML declaration and DOCTYPE, and turns HTML named entities into numeric ones.
+    static func sanitize(_ text: String) -> String {
+        var text = text
+        if text.hasPrefix("<?xml"), let end = text.range(of: "?>") { text.removeSubrange(text.startIndex..<end.upperBound) }
+        if let start = text.range(of: "<!DOCTYPE", options: .caseInsensitive) {
+            var depth = 0
+            var index = start.upperBound
+            while index < text.endIndex {
+                let character = text[index]
+                if character == "[" { depth += 1 }
+                if character == "]" { depth -= 1 }
+                if character == ">" && depth <= 0 { break }
+                index = text.index(after: index)
+            }
+            text.removeSubrange(start.lowerBound..<min(text.index(after: index), text.endIndex))
+        }
+        guard text.contains("&") else { return text }
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index] == "&", let semicolon = text[index...].prefix(12).firstIndex(of: ";") {
+                let name = String(text[text.index(after: index)..<semicolon])
+                if !["amp", "lt", "gt", "quot", "apos"].contains(name), !name.hasPrefix("#"),
+                    let value = PlainText.namedEntities[name]
+                {
+                    output += value.unicodeScalars.map { "&#\($0.value);" }.joined()
+                    index = text.index(after: semicolon)
+                    continue
+                }
+                if !name.hasPrefix("#") && !["amp", "lt", "gt", "quot", "apos"].contains(name) {
+                    // An entity XML does not know: keep it as text instead of failing the document.
+                    output += "&amp;"
+                    index = text.index(after: index)
+                    continue
+                }
+            }
+            output.append(text[index])
+            index = text.index(after: index)
+        }
+        return output
+    }
+
+    final class TreeBuilder: NSObject, XMLParserDelegate {
+        var root: XMLNode?
+        var stack: [XMLNode] = []
+
+        func parser(
+            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
+            let node = XMLNode(name: elementName, namespace: namespaceURI?.isEmpty == false ? namespaceURI : nil, attributes: attributes)
+            if let parent = stack.last { parent.children.append(node) } else { root = node }
+            stack.append(node)
+        }
+
+        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+            _ = stack.popLast()
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            stack.last?.text += string
+        }
+
+        func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+            stack.last?.text += String(decoding: CDATABlock, as: UTF8.self)
+        }
+    }
+}
