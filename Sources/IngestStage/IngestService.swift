@@ -49,6 +49,8 @@ public struct IngestService: Service {
                             return runtime.status(endpoints: endpoints, output: output, input: nil)
                         case .submit(let submission):
                             return try await intake.submit(submission)
+                        case .submitDocument(let document):
+                            return try await intake.submit(document: document)
                         default:
                             throw ControlFailure(
                                 code: .unknownMethod, message: "ingest answers submit and status, not \(request.method)")

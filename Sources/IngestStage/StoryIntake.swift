@@ -44,14 +44,60 @@ public struct StoryIntake: Sendable {
         return result
     }
 
+    /// Accepts a whole document (feed, story file or digest), journaling its stories before returning.
+    /// - Throws: ``ControlFailure`` with code `badRequest` when the document cannot be read.
+    public func submit(document request: SubmitDocumentRequest) async throws -> SubmitResult {
+        let items: [FeedItem]
+        do {
+            items = try FeedReader.read(request.data, source: request.source).1
+        } catch {
+            runtime.counters.increment("document_errors")
+            throw ControlFailure(code: .badRequest, message: "\(request.source): \(error.message)")
+        }
+        let now = Date()
+        let stories = items.map { $0.input.story(receivedAt: now) }
+        try await publish(stories)
+        runtime.counters.increment("accepted", by: stories.count)
+        runtime.rate.record(stories.count)
+        return SubmitResult(accepted: stories.enumerated().map { .init(line: $0.offset + 1, id: $0.element.id) })
+    }
+
+    /// Reads a feed, story file or digest from disk and journals its stories.
+    func ingest(document path: String) async {
+        let logger = runtime.logger
+        do {
+            let data = try await DedicatedThread.run(name: "read \(path)") { () throws -> Data in
+                let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                guard size <= SafeXML.maxBytes else {
+                    throw FeedParseError(message: "the file is \(size) bytes, more than the \(SafeXML.maxBytes) accepted")
+                }
+                return try Data(contentsOf: URL(fileURLWithPath: path))
+            }
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            let result = try await submit(document: SubmitDocumentRequest(source: name, data: data))
+            logger.info("read input file", metadata: ["file": "\(path)", "accepted": "\(result.accepted.count)"])
+        } catch {
+            runtime.counters.increment("input_errors")
+            logger.error("cannot read \(path): \(error)")
+        }
+    }
+
     private func publish(_ stories: [Story]) async throws {
         try await output.emit(
             stories.map { (.story($0), StreamTopic.storyIngested, $0.receivedAt) }, counters: runtime.counters)
     }
 
-    /// Reads a whole input file (or stdin for `-`), logging each bad line with its number.
+    /// Reads a whole input file (or stdin for `-`) in whatever format it is; for JSON Lines, logs each
+    /// bad line with its number.
     public func ingest(file path: String) async {
         let logger = runtime.logger
+        if path != "-", let head = FileHandle(forReadingAtPath: path).map({ handle in
+            defer { try? handle.close() }
+            return handle.readData(ofLength: 4096)
+        }), InputFormat.detect(head) != .jsonLines {
+            await ingest(document: path)
+            return
+        }
         let lines: AsyncStream<InputLine>
         do {
             lines = try LineFileReader.lines(of: path)

@@ -9,15 +9,32 @@ struct PublishCommand: AsyncParsableCommand {
         commandName: "publish",
         abstract: "Publish JSON Lines stories from files or stdin (-).",
         discussion: """
-            Each line is one story: {"headline": "...", "body": "..."} with optional "id", "url", "source", \
-            "publishedAt" (RFC 3339) and "language". Bad lines are reported with their line number and the \
-            rest is published; the exit status is 1 when any line was refused.
+            Takes JSON Lines (one story per line: {"headline": "...", "body": "..."} with optional "id", \
+            "url", "source", "publishedAt" (RFC 3339) and "language"), RSS, Atom, JSON Feed, story files \
+            and digests, detected from the content. Bad lines are reported with their line number and the \
+            rest is published; the exit status is 1 when anything was refused.
             """)
 
     @OptionGroup var options: ClientOptions
 
     @Argument(help: ArgumentHelp("JSON Lines files; - reads stdin.", valueName: "file"))
     var files: [String]
+
+    /// The whole file when it is not JSON Lines (those are sent line by line), else nil.
+    static func document(_ file: String) async throws -> Data? {
+        guard file != "-" else { return nil }
+        return try await DedicatedThread.run(name: "read \(file)") { () throws -> Data? in
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                throw NewsctlError("cannot read \(file): no such file or no permission")
+            }
+            defer { try? handle.close() }
+            guard InputFormat.detect(handle.readData(ofLength: 4096)) != .jsonLines else { return nil }
+            try handle.seek(toOffset: 0)
+            let data = handle.readDataToEndOfFile()
+            guard data.count <= 16 << 20 else { throw NewsctlError("\(file) is larger than the 16 MiB a document may be") }
+            return data
+        }
+    }
 
     static let batchLines = 500
     static let batchBytes = 4 << 20
@@ -27,6 +44,18 @@ struct PublishCommand: AsyncParsableCommand {
         var accepted = 0
         var refused = 0
         for file in files {
+            if let document = try await Self.document(file) {
+                // A feed, story file or digest: ingest parses it as a whole.
+                let name = file == "-" ? "stdin" : URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+                let result = try await options.call(
+                    "ingest", .submitDocument(SubmitDocumentRequest(source: name, data: document)), as: SubmitResult.self,
+                    context: context)
+                accepted += result.accepted.count
+                for entry in result.accepted where options.json {
+                    try printJSON(PublishReport(file: file, line: entry.line, status: "accepted", id: entry.id, error: nil))
+                }
+                continue
+            }
             let lines = try LineFileReader.lines(of: file)
             var batch: [String] = []
             var batchBytes = 0

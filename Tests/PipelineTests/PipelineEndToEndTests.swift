@@ -114,6 +114,38 @@ struct PipelineEndToEndTests {
         }
     }
 
+    @Test("newsctl publish and ingest --input take feeds and digests, detected from the content")
+    func feedsAndDigests() async throws {
+        try await PipelineHarness.with { pipeline in
+            let digest = try pipeline.write(
+                "digest.txt", "The coordination centre opens next week in Israel.\n\nHeadline about Gaza aid\nHeadline about Iran tariffs\nHeadline about Haiti\n")
+            try pipeline.start("ingest", ["--input", digest.path])
+            for stage in ["tag", "index", "notify"] { try pipeline.start(stage) }
+            #expect(try await pipeline.newsctl("status", ["--wait", "30"], timeout: .seconds(40)).status == 0)
+            let feed = try pipeline.write(
+                "wire.xml",
+                """
+                <rss version="2.0"><channel><title>Test Wire</title><link>https://wire.example/</link>
+                <item><title>Convoys reach Gaza</title><link>/gaza?utm_source=rss</link><guid>w-1</guid>
+                <description><![CDATA[<p>Aid trucks crossed.</p>]]></description><pubDate>Tue, 03 Feb 2026 10:20:00 GMT</pubDate></item>
+                </channel></rss>
+                """)
+            let publish = try await pipeline.newsctl("publish", [feed.path])
+            #expect(publish.status == 0, "\(publish.stderr)")
+            #expect(publish.stdout.contains("published 1 story"))
+            #expect(try await eventually { try await pipeline.counter("index", "indexed") >= 5 }, "\(pipeline.logs())")
+            let search = try await pipeline.newsctl("search", ["--json", "convoys"])
+            #expect(search.stdout.contains("\"id\":\"w-1\""))
+            #expect(search.stdout.contains("https://wire.example/gaza"))
+            #expect(!search.stdout.contains("utm_source"))
+            #expect(try await pipeline.newsctl("search", ["--json", "\"headline about haiti\""]).stdout.contains("Haiti"))
+            let broken = try pipeline.write("broken.xml", "<rss><channel><item><title>Unclosed")
+            let refused = try await pipeline.newsctl("publish", [broken.path])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("broken: not well-formed XML"), "\(refused.stderr)")
+        }
+    }
+
     @Test("every stage exits cleanly within 5 seconds of SIGTERM or SIGINT")
     func stagesStopOnSignals() async throws {
         try await PipelineHarness.with { pipeline in

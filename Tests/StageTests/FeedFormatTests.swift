@@ -204,3 +204,17 @@ struct FeedFormatTests {
         #expect(PlainText.from(html: html) == "Title\n\nOne’s \"quote\"\n\nTwo")
     }
 }
+
+@Suite("Malformed documents")
+struct MalformedDocumentTests {
+    @Test("a truncated or broken feed is an error that says where", arguments: [
+        "<rss><channel><item><title>Unclosed", "<rss><channel><item></channel></rss>", "<rss>&#xD800;</rss>",
+    ])
+    func broken(text: String) {
+        #expect {
+            _ = try FeedReader.read(Data(text.utf8))
+        } throws: { error in
+            (error as? FeedParseError)?.message.contains("not well-formed XML") == true
+        }
+    }
+}

@@ -1,24 +1,6 @@
 import Foundation
 import NewsModel
 
-/// The input formats `ingest` reads.
-public enum InputFormat: String, Sendable, CaseIterable {
-    /// One JSON story per line (the public input format).
-    case jsonLines = "json-lines"
-    /// JSON Feed 1.0 or 1.1.
-    case jsonFeed = "json-feed"
-    /// RSS 0.9x or 2.0.
-    case rss
-    /// RSS 1.0 (RDF).
-    case rdf
-    /// Atom 0.3 or 1.0.
-    case atom
-    /// A story file: a headline line, a blank line, the body.
-    case plainStory = "plain-story"
-    /// A digest: an article, then a list of headlines, each its own story.
-    case digest
-}
-
 /// One story read from a document, before it becomes a ``Story``.
 public struct FeedItem: Sendable, Hashable {
     /// The headline, as plain text.
@@ -46,24 +28,8 @@ public struct FeedItem: Sendable, Hashable {
 
 /// Reads any supported document into items, detecting the format from the content.
 public enum FeedReader {
-    /// The format of `data`, from its content.
-    public static func detect(_ data: Data) -> InputFormat {
-        let head = String(decoding: data.prefix(4096), as: UTF8.self)
-        let trimmed = head.drop(while: { $0.isWhitespace || $0 == "\u{FEFF}" })
-        if trimmed.hasPrefix("{") {
-            if head.contains("jsonfeed.org/version") { return .jsonFeed }
-            return .jsonLines
-        }
-        if trimmed.hasPrefix("<") {
-            let lower = head.lowercased()
-            if lower.contains("<rdf:rdf") || lower.contains("purl.org/rss/1.0") { return .rdf }
-            if lower.contains("<feed") { return .atom }
-            return .rss
-        }
-        let blocks = paragraphs(String(decoding: data, as: UTF8.self))
-        if blocks.count >= 2, let last = blocks.last, last.count >= 3 { return .digest }
-        return .plainStory
-    }
+    /// The format of `data`, from its content (see ``InputFormat/detect(_:)``).
+    public static func detect(_ data: Data) -> InputFormat { InputFormat.detect(data) }
 
     /// The items of `data`.
     /// - Parameter source: the name to record as the items' source when the document names none.

@@ -65,9 +65,13 @@ enum SafeXML {
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
-        guard parser.parse(), let root = builder.root else {
+        let succeeded = parser.parse()
+        guard succeeded, parser.parserError == nil, let root = builder.root else {
             let error = parser.parserError.map { "\($0.localizedDescription)" } ?? "no root element"
             throw FeedParseError(message: "not well-formed XML at line \(parser.lineNumber), column \(parser.columnNumber): \(error)")
+        }
+        if let open = builder.stack.last {
+            throw FeedParseError(message: "not well-formed XML: the document ends inside <\(open.name)>")
         }
         return root
     }

@@ -6,6 +6,9 @@ public enum ControlRequest: Sendable, Hashable {
     case status
     /// `ingest`: accept input lines. Reply: ``SubmitResult``.
     case submit(SubmitRequest)
+    /// `ingest`: accept a whole document (a feed, a story file, a digest). Reply: ``SubmitResult``,
+    /// numbering the document's stories from 1.
+    case submitDocument(SubmitDocumentRequest)
     /// `index`: search. Reply: ``SearchResult``.
     case search(SearchRequest)
     /// `notify`: store a subscription. Reply: ``SubscribeResult``.
@@ -22,6 +25,7 @@ public enum ControlRequest: Sendable, Hashable {
         switch self {
         case .status: "status"
         case .submit: "submit"
+        case .submitDocument: "submit_document"
         case .search: "search"
         case .subscribe: "subscribe"
         case .listSubscriptions: "subscriptions"
@@ -45,6 +49,20 @@ public struct SubmitRequest: Codable, Sendable, Hashable {
         self.source = source
         self.firstLine = firstLine
         self.lines = lines
+    }
+}
+
+/// A whole document for `ingest` to parse: RSS, Atom, JSON Feed, a story file or a digest.
+public struct SubmitDocumentRequest: Codable, Sendable, Hashable {
+    /// Where it comes from, such as a file name; the stories' source when the document names none.
+    public var source: String
+    /// The document's bytes (base64 in JSON).
+    public var data: Data
+
+    /// Creates a submission.
+    public init(source: String, data: Data) {
+        self.source = source
+        self.data = data
     }
 }
 
@@ -111,6 +129,7 @@ extension ControlRequest: Codable {
         switch method {
         case "status": self = .status
         case "submit": self = .submit(try container.decode(SubmitRequest.self, forKey: .params))
+        case "submit_document": self = .submitDocument(try container.decode(SubmitDocumentRequest.self, forKey: .params))
         case "search": self = .search(try container.decode(SearchRequest.self, forKey: .params))
         case "subscribe": self = .subscribe(try container.decode(SubscribeRequest.self, forKey: .params))
         case "subscriptions": self = .listSubscriptions
@@ -127,6 +146,7 @@ extension ControlRequest: Codable {
         switch self {
         case .status, .listSubscriptions: break
         case .submit(let params): try container.encode(params, forKey: .params)
+        case .submitDocument(let params): try container.encode(params, forKey: .params)
         case .search(let params): try container.encode(params, forKey: .params)
         case .subscribe(let params): try container.encode(params, forKey: .params)
         case .unsubscribe(let id): try container.encode(IDParams(id: id), forKey: .params)
