@@ -47,7 +47,7 @@ let package = Package(
         ),
 
         // MARK: - Stage logic (libraries that tests import)
-        .target(name: "IngestStage", dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle]),
+        .target(name: "IngestStage", dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle, grdbProduct]),
         .target(
             name: "TagStage",
             dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle],

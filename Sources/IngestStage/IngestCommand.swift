@@ -30,6 +30,9 @@ struct IngestRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("input"), help: ArgumentHelp("JSON Lines file to read at start; - for stdin; repeatable.", valueName: "file"))
     var files: [String] = []
 
+    @Option(name: .customLong("watch"), help: ArgumentHelp("A directory whose new files are read while running; processed files are remembered across restarts; repeatable.", valueName: "dir"))
+    var watched: [String] = []
+
     @Option(help: ArgumentHelp("Endpoint of the reliable feed (default: <run-dir>/<instance>.feed).", valueName: "endpoint"))
     var feed: String?
 
@@ -43,7 +46,7 @@ struct IngestRunCommand: AsyncParsableCommand {
         let runtime = try StageRuntime(stage: "ingest", instance: instance)
         try await runtime.run(
             IngestService(
-                runtime: runtime, files: files, feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
+                runtime: runtime, files: files, watched: watched, feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
                 dataDirectory: stage.resolvedDataDirectory, retention: stage.retention), exitWithParent: stage.exitWithParent)
     }
 }

@@ -7,6 +7,7 @@ import ServiceLifecycle
 public struct IngestService: Service {
     let runtime: StageRuntime
     let files: [String]
+    let watched: [String]
     let feedEndpoint: String
     let controlEndpoint: String
     let dataDirectory: String
@@ -14,11 +15,12 @@ public struct IngestService: Service {
 
     /// Creates the service.
     public init(
-        runtime: StageRuntime, files: [String], feed: String, control: String, dataDirectory: String,
-        retention: JournalRetention
+        runtime: StageRuntime, files: [String], watched: [String] = [], feed: String, control: String,
+        dataDirectory: String, retention: JournalRetention
     ) {
         self.runtime = runtime
         self.files = files
+        self.watched = watched
         self.feedEndpoint = feed
         self.controlEndpoint = control
         self.dataDirectory = dataDirectory
@@ -34,11 +36,19 @@ public struct IngestService: Service {
         let endpoints = ["feed": feedEndpoint, "control": controlEndpoint]
         let runtime = self.runtime
         let files = self.files
-        logger.info("ingesting", metadata: ["endpoints": "\(endpoints)", "files": "\(files)"])
+        let watcher = watched.isEmpty
+            ? nil
+            : DirectoryWatcher(
+                directories: watched, intake: intake,
+                state: try IngestState(path: dataDirectory + "/ingest-state-\(runtime.producer.id).sqlite"), logger: logger)
+        logger.info("ingesting", metadata: ["endpoints": "\(endpoints)", "files": "\(files)", "watching": "\(watched)"])
 
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for file in files { await intake.ingest(file: file) }
+            }
+            if let watcher {
+                group.addTask { await watcher.run() }
             }
             group.addTask {
                 await StageLoop.run(

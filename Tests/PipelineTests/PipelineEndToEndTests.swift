@@ -146,6 +146,33 @@ struct PipelineEndToEndTests {
         }
     }
 
+    @Test("ingest --watch reads new files in a directory once, across restarts")
+    func watchedDirectory() async throws {
+        try await PipelineHarness.with { pipeline in
+            let inbox = pipeline.runDirectory.appendingPathComponent("inbox")
+            try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+            try Self.matching.write(to: inbox.appendingPathComponent("first.jsonl"), atomically: true, encoding: .utf8)
+            try pipeline.start("ingest", ["--watch", inbox.path])
+            for stage in ["tag", "index", "notify"] { try pipeline.start(stage) }
+            #expect(try await eventually { try await pipeline.counter("index", "indexed") >= 1 }, "\(pipeline.logs())")
+
+            // A file that appears while ingest runs is picked up; one still being written (.part) is not.
+            try Self.other.write(to: inbox.appendingPathComponent("second.jsonl.part"), atomically: true, encoding: .utf8)
+            try FileManager.default.moveItem(
+                at: inbox.appendingPathComponent("second.jsonl.part"), to: inbox.appendingPathComponent("second.jsonl"))
+            #expect(try await eventually { try await pipeline.counter("index", "indexed") >= 2 })
+
+            // After a restart, processed files are not read again.
+            let ingest = try #require(pipeline.child("ingest"))
+            ingest.signal(SIGTERM)
+            _ = await ingest.waitForExit(timeout: .seconds(5))
+            try pipeline.start("ingest", as: "ingest-again", ["--watch", inbox.path])
+            #expect(try await eventually { try await pipeline.statuses("ingest").count == 1 })
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await pipeline.counter("ingest", "accepted") == 0)
+        }
+    }
+
     @Test("every stage exits cleanly within 5 seconds of SIGTERM or SIGINT")
     func stagesStopOnSignals() async throws {
         try await PipelineHarness.with { pipeline in
