@@ -32,7 +32,9 @@ public struct IngestService: Service {
         let output = try await StageOutput.open(
             runtime: runtime, dataDirectory: dataDirectory, feedEndpoint: feedEndpoint, retention: retention)
         let control = try await ReplyServer.bind(context: runtime.context, endpoint: controlEndpoint, logger: logger)
-        let intake = StoryIntake(runtime: runtime, output: output)
+        let intake = StoryIntake(
+            runtime: runtime, output: output,
+            duplicates: try DuplicateDetector(path: dataDirectory + "/duplicates-\(runtime.producer.id).sqlite"))
         let endpoints = ["feed": feedEndpoint, "control": controlEndpoint]
         let runtime = self.runtime
         let files = self.files

@@ -8,11 +8,13 @@ import ServiceLifecycle
 public struct StoryIntake: Sendable {
     let runtime: StageRuntime
     let output: StageOutput
+    let duplicates: DuplicateDetector
 
     /// Creates the intake of a running `ingest`.
-    public init(runtime: StageRuntime, output: StageOutput) {
+    public init(runtime: StageRuntime, output: StageOutput, duplicates: DuplicateDetector) {
         self.runtime = runtime
         self.output = output
+        self.duplicates = duplicates
     }
 
     /// Parses one line. Blank lines give nil.
@@ -26,21 +28,20 @@ public struct StoryIntake: Sendable {
     /// returns, so an accepted story is never lost.
     public func submit(_ request: SubmitRequest) async throws -> SubmitResult {
         var result = SubmitResult()
-        var stories: [Story] = []
+        var stories: [(line: Int, story: Story)] = []
         for (offset, line) in request.lines.enumerated() {
             let number = request.firstLine + offset
             do {
                 guard let story = try parse(line) else { continue }
-                stories.append(story)
-                result.accepted.append(.init(line: number, id: story.id))
+                stories.append((number, story))
             } catch {
                 result.refused.append(.init(line: number, error: error.message))
             }
         }
-        try await publish(stories)
-        runtime.counters.increment("accepted", by: result.accepted.count)
+        let published = try await publish(stories)
+        result.accepted = published.accepted
+        result.duplicates = published.duplicates
         runtime.counters.increment("refused", by: result.refused.count)
-        runtime.rate.record(result.accepted.count)
         return result
     }
 
@@ -55,11 +56,8 @@ public struct StoryIntake: Sendable {
             throw ControlFailure(code: .badRequest, message: "\(request.source): \(error.message)")
         }
         let now = Date()
-        let stories = items.map { $0.input.story(receivedAt: now) }
-        try await publish(stories)
-        runtime.counters.increment("accepted", by: stories.count)
-        runtime.rate.record(stories.count)
-        return SubmitResult(accepted: stories.enumerated().map { .init(line: $0.offset + 1, id: $0.element.id) })
+        let published = try await publish(items.enumerated().map { ($0.offset + 1, $0.element.input.story(receivedAt: now)) })
+        return SubmitResult(accepted: published.accepted, duplicates: published.duplicates)
     }
 
     /// Reads a feed, story file or digest from disk and journals its stories.
@@ -82,9 +80,29 @@ public struct StoryIntake: Sendable {
         }
     }
 
-    private func publish(_ stories: [Story]) async throws {
-        try await output.emit(
-            stories.map { (.story($0), StreamTopic.storyIngested, $0.receivedAt) }, counters: runtime.counters)
+    /// Journals the stories that are not exact duplicates (each with its near-duplicate cluster), then
+    /// remembers them; counts what was accepted and skipped.
+    private func publish(_ stories: [(line: Int, story: Story)]) async throws -> (accepted: [SubmitResult.Accepted], duplicates: [SubmitResult.Duplicate]) {
+        let verdicts = try await duplicates.classify(stories.map(\.story))
+        var fresh: [Story] = []
+        var accepted: [SubmitResult.Accepted] = []
+        var skipped: [SubmitResult.Duplicate] = []
+        for (entry, verdict) in zip(stories, verdicts) {
+            switch verdict {
+            case .fresh(let story):
+                fresh.append(story)
+                accepted.append(.init(line: entry.line, id: story.id))
+            case .duplicate(let original):
+                skipped.append(.init(line: entry.line, id: entry.story.id, duplicateOf: original))
+            }
+        }
+        try await output.emit(fresh.map { (.story($0), StreamTopic.storyIngested, $0.receivedAt) }, counters: runtime.counters)
+        try await duplicates.record(fresh)
+        runtime.counters.increment("accepted", by: accepted.count)
+        runtime.counters.increment("duplicates", by: skipped.count)
+        runtime.counters.increment("near_duplicates", by: fresh.filter { $0.clusterID != $0.id }.count)
+        runtime.rate.record(stories.count)
+        return (accepted, skipped)
     }
 
     /// Reads a whole input file (or stdin for `-`) in whatever format it is; for JSON Lines, logs each
@@ -108,15 +126,12 @@ public struct StoryIntake: Sendable {
         }
         var accepted = 0
         var refused = 0
-        var batch: [Story] = []
+        var batch: [(line: Int, story: Story)] = []
         func flush() async -> Bool {
             guard !batch.isEmpty else { return true }
             while true {
                 do {
-                    try await publish(batch)
-                    accepted += batch.count
-                    runtime.counters.increment("accepted", by: batch.count)
-                    runtime.rate.record(batch.count)
+                    accepted += try await publish(batch).accepted.count
                     batch.removeAll(keepingCapacity: true)
                     return true
                 } catch {
@@ -129,7 +144,7 @@ public struct StoryIntake: Sendable {
         // Stop reading at graceful shutdown; the reader thread ends with the process.
         for await line in lines.cancelOnGracefulShutdown() {
             do {
-                if let story = try parse(line.text) { batch.append(story) }
+                if let story = try parse(line.text) { batch.append((line.number, story)) }
             } catch {
                 refused += 1
                 runtime.counters.increment("refused")

@@ -20,6 +20,24 @@ struct PublishCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("JSON Lines files; - reads stdin.", valueName: "file"))
     var files: [String]
 
+    /// Prints, per line, what ingest did: JSON Lines with --json, refusals on stderr otherwise.
+    func report(_ result: SubmitResult, file: String) throws {
+        for entry in result.refused {
+            if options.json {
+                try printJSON(PublishReport(file: file, line: entry.line, status: "refused", id: nil, error: entry.error))
+            } else {
+                printError("\(file):\(entry.line): refused: \(entry.error)")
+            }
+        }
+        guard options.json else { return }
+        for entry in result.accepted {
+            try printJSON(PublishReport(file: file, line: entry.line, status: "accepted", id: entry.id, error: nil))
+        }
+        for entry in result.duplicates {
+            try printJSON(PublishReport(file: file, line: entry.line, status: "duplicate", id: entry.id, error: "duplicate of \(entry.duplicateOf)"))
+        }
+    }
+
     /// The whole file when it is not JSON Lines (those are sent line by line), else nil.
     static func document(_ file: String) async throws -> Data? {
         guard file != "-" else { return nil }
@@ -43,6 +61,7 @@ struct PublishCommand: AsyncParsableCommand {
         let context = try ZMQContext()
         var accepted = 0
         var refused = 0
+        var duplicates = 0
         for file in files {
             if let document = try await Self.document(file) {
                 // A feed, story file or digest: ingest parses it as a whole.
@@ -51,9 +70,8 @@ struct PublishCommand: AsyncParsableCommand {
                     "ingest", .submitDocument(SubmitDocumentRequest(source: name, data: document)), as: SubmitResult.self,
                     context: context)
                 accepted += result.accepted.count
-                for entry in result.accepted where options.json {
-                    try printJSON(PublishReport(file: file, line: entry.line, status: "accepted", id: entry.id, error: nil))
-                }
+                duplicates += result.duplicates.count
+                try report(result, file: file)
                 continue
             }
             let lines = try LineFileReader.lines(of: file)
@@ -68,16 +86,8 @@ struct PublishCommand: AsyncParsableCommand {
                     context: context)
                 accepted += result.accepted.count
                 refused += result.refused.count
-                for entry in result.accepted where options.json {
-                    try printJSON(PublishReport(file: file, line: entry.line, status: "accepted", id: entry.id, error: nil))
-                }
-                for entry in result.refused {
-                    if options.json {
-                        try printJSON(PublishReport(file: file, line: entry.line, status: "refused", id: nil, error: entry.error))
-                    } else {
-                        printError("\(file):\(entry.line): refused: \(entry.error)")
-                    }
-                }
+                duplicates += result.duplicates.count
+                try report(result, file: file)
                 batch.removeAll(keepingCapacity: true)
                 batchBytes = 0
             }
@@ -92,7 +102,10 @@ struct PublishCommand: AsyncParsableCommand {
             _ = nextLine
         }
         if !options.json {
-            printLine("published \(accepted) " + (accepted == 1 ? "story" : "stories") + (refused > 0 ? ", refused \(refused) (see above)" : ""))
+            printLine(
+                "published \(accepted) " + (accepted == 1 ? "story" : "stories")
+                    + (duplicates > 0 ? ", skipped \(duplicates) already published" : "")
+                    + (refused > 0 ? ", refused \(refused) (see above)" : ""))
         }
         if refused > 0 { throw ExitCode.failure }
     }

@@ -79,10 +79,10 @@ struct PipelineEndToEndTests {
             #expect(streamed.story.id == "e2e-iran")
             #expect(!follower.stdout.contains(stormID))
 
-            // Publishing the same stories again keeps one copy in the index and sends no second alert.
-            _ = try await pipeline.newsctl("publish", [file.path])
-            #expect(try await eventually { try await pipeline.counter("notify", "received") >= 4 })
-            #expect(try await pipeline.counter("notify", "repeat_matches") == 2)
+            // Publishing the same stories again: ingest skips them as exact duplicates.
+            let again = try await pipeline.newsctl("publish", [file.path])
+            #expect(again.stdout.contains("published 0 stories, skipped 2 already published"), "\(again.stdout)")
+            #expect(try await pipeline.counter("ingest", "duplicates") == 2)
             #expect(try await pipeline.counter("index", "stories") == 2)
             let stored = try await pipeline.newsctl("alerts", ["--json"])
             #expect(stored.stdout.split(separator: "\n").count == 2, "one alert per subscription: \(stored.stdout)")

@@ -28,15 +28,34 @@ public struct SubmitResult: Codable, Sendable, Hashable {
         }
     }
 
+    /// A line that was an exact duplicate of a story ingest already had, and was skipped.
+    public struct Duplicate: Codable, Sendable, Hashable {
+        /// Its line number.
+        public var line: Int
+        /// The story id it would have had.
+        public var id: String
+        /// The id of the story it duplicates.
+        public var duplicateOf: String
+        /// Creates an entry.
+        public init(line: Int, id: String, duplicateOf: String) {
+            self.line = line
+            self.id = id
+            self.duplicateOf = duplicateOf
+        }
+    }
+
     /// Lines that became stories.
     public var accepted: [Accepted]
     /// Lines that were refused, with the reason.
     public var refused: [Refused]
+    /// Lines that were exact duplicates and were skipped.
+    public var duplicates: [Duplicate]
 
     /// Creates a result.
-    public init(accepted: [Accepted] = [], refused: [Refused] = []) {
+    public init(accepted: [Accepted] = [], refused: [Refused] = [], duplicates: [Duplicate] = []) {
         self.accepted = accepted
         self.refused = refused
+        self.duplicates = duplicates
     }
 }
 

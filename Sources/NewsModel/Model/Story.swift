@@ -19,6 +19,9 @@ public struct Story: Codable, Sendable, Hashable {
     public var language: String?
     /// When `ingest` accepted it.
     public var receivedAt: Date
+    /// The near-duplicate cluster: the id of the first story `ingest` saw that is the same story re-sent
+    /// with small edits or carried by another outlet (this story's own id when it is the first).
+    public var clusterID: String?
 
     /// Creates a story.
     public init(

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import NewsModel
+
+/// Finds duplicate stories. An exact duplicate (a story id, or a headline and body, seen before) is
+/// dropped; a near duplicate (the same story re-sent with small edits, or carried by several outlets)
+/// is kept and linked to the first one's cluster, so later stages can treat the copies as one story.
+///
+/// Near duplicates are found with a 64-bit SimHash over word pairs (2-shingles): two stories are near
+/// duplicates when their hashes differ in at most ``maxDistance`` bits. Such hashes agree on at least
+/// one of six bands of 11 (or 9) bits, so candidates come from six indexed look-ups, not a scan. (On
+/// Reuters-21578, pairs of different stories within 5 bits are real repeats; a re-sent story with a
+/// phrase changed is 4 bits away.) The state is kept in `<data-dir>/duplicates-<instance>.sqlite` and
+/// survives restarts.
+public final class DuplicateDetector: Sendable {
+    /// The most bits in which two near duplicates' hashes may differ.
+    public static let maxDistance = 5
+
+    /// What became of one story.
+    public enum Verdict: Sendable, Hashable {
+        /// A new story, with its cluster set.
+        case fresh(Story)
+        /// An exact duplicate of the story with this id.
+        case duplicate(of: String)
+    }
+
+    private let pool: DatabasePool
+
+    /// Opens the detector's tables in ingest's state file.
+    public init(path: String) throws {
+        pool = try DatabasePool(path: path, configuration: SQLiteSettings.configuration())
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("duplicates v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS seen_story (
+                        id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, cluster_id TEXT NOT NULL, simhash INTEGER NOT NULL,
+                        band0 INTEGER NOT NULL, band1 INTEGER NOT NULL, band2 INTEGER NOT NULL, band3 INTEGER NOT NULL,
+                        band4 INTEGER NOT NULL, band5 INTEGER NOT NULL, seen_at REAL NOT NULL
+                    );
+                    CREATE INDEX IF NOT EXISTS seen_content ON seen_story(content_hash);
+                    CREATE INDEX IF NOT EXISTS seen_band0 ON seen_story(band0);
+                    CREATE INDEX IF NOT EXISTS seen_band1 ON seen_story(band1);
+                    CREATE INDEX IF NOT EXISTS seen_band2 ON seen_story(band2);
+                    CREATE INDEX IF NOT EXISTS seen_band3 ON seen_story(band3);
+                    CREATE INDEX IF NOT EXISTS seen_band4 ON seen_story(band4);
+                    CREATE INDEX IF NOT EXISTS seen_band5 ON seen_story(band5);
+                    """)
+        }
+        try migrator.migrate(pool)
+    }
+
+    /// Classifies a batch, in order: duplicates within the batch count too.
+    public func classify(_ stories: [Story]) async throws -> [Verdict] {
+        try await pool.read { db in
+            var batchIDs: [String: String] = [:]  // id or content hash → first id in this batch
+            var batchHashes: [(hash: UInt64, cluster: String)] = []
+            var verdicts: [Verdict] = []
+            for var story in stories {
+                let content = Self.contentHash(story)
+                if let first = batchIDs[story.id] ?? batchIDs[content] {
+                    verdicts.append(.duplicate(of: first))
+                    continue
+                }
+                if let first = try String.fetchOne(
+                    db, sql: "SELECT id FROM seen_story WHERE id = ? OR content_hash = ? LIMIT 1", arguments: [story.id, content])
+                {
+                    verdicts.append(.duplicate(of: first))
+                    continue
+                }
+                let hash = SimHash.of(story.headline + "\n" + story.body)
+                var cluster = batchHashes.first { SimHash.distance($0.hash, hash) <= Self.maxDistance }?.cluster
+                if cluster == nil {
+                    let bands = SimHash.bands(hash)
+                    let rows = try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT simhash, cluster_id FROM seen_story
+                            WHERE band0 = ? OR band1 = ? OR band2 = ? OR band3 = ? OR band4 = ? OR band5 = ?
+                            ORDER BY seen_at
+                            """,
+                        arguments: StatementArguments(bands))
+                    cluster = rows.first { SimHash.distance(UInt64(bitPattern: $0["simhash"] as Int64), hash) <= Self.maxDistance }?["cluster_id"]
+                }
+                story.clusterID = cluster ?? story.id
+                batchIDs[story.id] = story.id
+                batchIDs[content] = story.id
+                batchHashes.append((hash, story.clusterID!))
+                verdicts.append(.fresh(story))
+            }
+            return verdicts
+        }
+    }
+
+    /// Remembers stories that were journaled. Call after the journal commit: a crash in between only
+    /// lets a resubmitted copy through again, which later stages absorb.
+    public func record(_ stories: [Story]) async throws {
+        guard !stories.isEmpty else { return }
+        try await pool.write { db in
+            for story in stories {
+                let hash = SimHash.of(story.headline + "\n" + story.body)
+                let bands = SimHash.bands(hash)
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO seen_story
+                            (id, content_hash, cluster_id, simhash, band0, band1, band2, band3, band4, band5, seen_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: StatementArguments(
+                        [story.id, Self.contentHash(story), story.clusterID ?? story.id, Int64(bitPattern: hash)] as [any DatabaseValueConvertible]
+                            + bands.map { $0 as any DatabaseValueConvertible } + [Date().timeIntervalSince1970]))
+            }
+        }
+    }
+
+    /// The headline and body folded to their tokens, hashed: equal for copies that differ only in
+    /// case, punctuation or white space.
+    static func contentHash(_ story: Story) -> String {
+        let tokens = TextTokenizer.tokens(in: story.headline + " " + story.body).map(\.text).joined(separator: " ")
+        return String(SimHash.fnv1a(tokens), radix: 16)
+    }
+}
+
+/// 64-bit SimHash over word 2-shingles, with FNV-1a as the (stable, unseeded) shingle hash.
+enum SimHash {
+    static func of(_ text: String) -> UInt64 {
+        let words = TextTokenizer.tokens(in: text).map(\.text)
+        let shingles: [String] =
+            words.count < 2 ? [words.joined(separator: " ")] : (0...(words.count - 2)).map { words[$0] + " " + words[$0 + 1] }
+        var weights = [Int](repeating: 0, count: 64)
+        for shingle in shingles {
+            let hash = fnv1a(shingle)
+            for bit in 0..<64 { weights[bit] += (hash >> UInt64(bit)) & 1 == 1 ? 1 : -1 }
+        }
+        var result: UInt64 = 0
+        for bit in 0..<64 where weights[bit] > 0 { result |= 1 << UInt64(bit) }
+        return result
+    }
+
+    static func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
+
+    /// Six bands: five of 11 bits and one of 9. Two hashes within 5 bits of each other agree on one.
+    static func bands(_ hash: UInt64) -> [Int64] {
+        (0..<6).map { band in
+            let width: UInt64 = band == 5 ? 9 : 11
+            return Int64((hash >> UInt64(band * 11)) & ((1 << width) - 1))
+        }
+    }
+
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+}
