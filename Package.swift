@@ -70,7 +70,8 @@ let package = Package(
         .executableTarget(name: "notify", dependencies: ["NotifyStage", argumentParser]),
         .executableTarget(name: "newsctl", dependencies: ["NewsCtlCommands", argumentParser]),
         // `make bench`: the pipeline and the raw transport measured in one run (not shipped to users).
-        .executableTarget(name: "news-bench", dependencies: ["NewsModel", "ZeroMQ", argumentParser, logging, histogram]),
+        .executableTarget(
+            name: "news-bench", dependencies: ["NewsModel", "IngestStage", "ZeroMQ", argumentParser, logging, histogram]),
 
         // MARK: - Tests
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

@@ -15,13 +15,13 @@ VENV=.build/bench-venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -c "import zmq" 2>/dev/null || "$VENV/bin/pip" install --quiet pyzmq
+"$VENV/bin/python" -c "import zmq, feedparser" 2>/dev/null || "$VENV/bin/pip" install --quiet pyzmq feedparser
 
 [ -d "$REUTERS" ] || echo "note: $REUTERS is absent; benchmarks that need Reuters-21578 run on generated stories"
 
 echo "==> pipeline end to end, and the raw ZeroMQ transport (Swift wrapper), $STORIES stories"
 "$BIN_DIR/news-bench" --binaries "$BIN_DIR" --reuters "$REUTERS" --stories "$STORIES" --raw-messages "$RAW" \
-  --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
+  --feeds-out "$RUN_DIR/bench/feeds" --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
 
 size=$(sed -n 's/.*"messageBytes" : \([0-9]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
 swift_raw=$(sed -n 's/.*"rawMessagesPerSecond" : \([0-9.]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
@@ -29,3 +29,10 @@ echo "==> peer: pyzmq PUSH/PULL over ipc://, $RAW messages of $size bytes"
 py_raw=$("$VENV/bin/python" bench/raw_zmq.py "$RAW" "$size")
 awk -v s="$swift_raw" -v p="$py_raw" 'BEGIN { printf "raw transport: Swift wrapper %.0f msg/s, pyzmq %.0f msg/s, ratio %.2f\n", s, p, s / p }' \
   | tee "$RUN_DIR/bench/raw.txt"
+
+echo "==> peer: feedparser on the same feed files"
+read -r items py_items py_mb <<< "$("$VENV/bin/python" bench/feed_parse.py "$RUN_DIR/bench/feeds")"
+swift_items=$(sed -n 's/.*"itemsPerSecond" : \([0-9.]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json" | head -1)
+awk -v s="$swift_items" -v p="$py_items" -v m="$py_mb" -v n="$items" \
+  'BEGIN { printf "feed parsing: FeedReader %.0f items/s, feedparser %.0f items/s (%.2f MB/s, %d items), ratio %.2f\n", s, p, m, n, s / p }' \
+  | tee "$RUN_DIR/bench/feeds.txt"

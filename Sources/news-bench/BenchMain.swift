@@ -28,6 +28,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Offered load, in stories per second, for the latency run at a steady rate.")
     var pacedRate: Double = 500
 
+    @Option(help: "Write RSS and Atom files here and measure feed parsing (the peer reads them after).")
+    var feedsOut: String?
+
     @Option(help: "Write the figures as JSON to this file as well.")
     var json: String?
 
@@ -41,10 +44,10 @@ struct BenchCommand: AsyncParsableCommand {
         if let loaded = BenchCorpus.load(directory: reuters, limit: stories) {
             corpus = loaded
         } else {
-            print("note: \(reuters) not found; the pipeline runs on generated stories instead")
+            say("note: \(reuters) not found; the pipeline runs on generated stories instead")
             corpus = BenchCorpus.generated(count: stories)
         }
-        print("corpus: \(corpus.description)")
+        say("corpus: \(corpus.description)")
 
         // The size of a typical message between stages: one tagged story's envelope.
         let sample = corpus.items[0]
@@ -55,19 +58,31 @@ struct BenchCommand: AsyncParsableCommand {
             topic: StreamTopic.storyTagged, envelope: MessageProducer(id: "bench").envelope(.taggedStory(tagged), originAt: Date()))
         let averageBody = corpus.items.prefix(1000).reduce(0) { $0 + $1.body.utf8.count + $1.headline.utf8.count } / min(1000, corpus.items.count)
         let size = frames[1].count - sample.body.utf8.count - sample.headline.utf8.count + averageBody
-        print("message size: \(size) bytes (a tagged-story envelope of average length)")
+        say("message size: \(size) bytes (a tagged-story envelope of average length)")
+
+        var feedFigures: [String: Any] = [:]
+        if let feedsOut {
+            try? FileManager.default.removeItem(atPath: feedsOut)
+            try FeedParseBenchmark.writeFeeds(corpus: corpus, files: 40, perFile: 100, directory: feedsOut)
+            let parsed = try FeedParseBenchmark.run(directory: feedsOut)
+            say(
+                String(
+                    format: "feed parsing (ingest's FeedReader, %d RSS and Atom files, %d items, %.1f MB): %.0f items/s, %.2f MB/s",
+                    parsed.files, parsed.items, Double(parsed.bytes) / 1_048_576, parsed.itemsPerSecond, parsed.megabytesPerSecond))
+            feedFigures = ["items": parsed.items, "itemsPerSecond": parsed.itemsPerSecond, "megabytesPerSecond": parsed.megabytesPerSecond]
+        }
 
         var template = Array("/tmp/nraw-XXXXXX".utf8CString)
         let directory = String(cString: mkdtemp(&template)!)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let raw = try TransportBenchmark.run(count: rawMessages, size: size, directory: directory)
-        print(String(format: "raw ZeroMQ ipc:// PUSH/PULL (Swift wrapper): %.0f messages/s", raw))
+        say(String(format: "raw ZeroMQ ipc:// PUSH/PULL (Swift wrapper): %.0f messages/s", raw))
 
         var results: [PipelineBenchmark.Result] = []
         for count in replicas {
             let result = try await PipelineBenchmark(binaries: binaries, corpus: corpus, count: stories).run(tagReplicas: count)
             results.append(result)
-            print(
+            say(
                 String(
                     format: "pipeline at full speed, %d tag replica%@: %.0f stories/s end to end (%.4f of the raw transport rate); submit-to-alert latency under that backlog p50 %.1f ms, p99 %.1f ms",
                     count, count == 1 ? "" : "s", result.storiesPerSecond, result.storiesPerSecond / raw, result.p50, result.p99))
@@ -77,14 +92,14 @@ struct BenchCommand: AsyncParsableCommand {
             let result = try await PipelineBenchmark(binaries: binaries, corpus: corpus, count: paced, rate: pacedRate)
                 .run(tagReplicas: count)
             results.append(result)
-            print(
+            say(
                 String(
                     format: "pipeline at a steady %.0f stories/s, %d tag replica%@: submit-to-alert latency p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                     pacedRate, count, count == 1 ? "" : "s", result.p50, result.p99, result.max))
         }
         if let json {
             let object: [String: Any] = [
-                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description,
+                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures,
                 "pipeline": results.map {
                     ["offeredPerSecond": $0.offered ?? 0, "tagReplicas": $0.tagReplicas, "stories": $0.stories, "storiesPerSecond": $0.storiesPerSecond,
                      "p50ms": $0.p50, "p99ms": $0.p99, "maxms": $0.max, "ratioToRaw": $0.storiesPerSecond / raw]
@@ -93,4 +108,9 @@ struct BenchCommand: AsyncParsableCommand {
             try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
         }
     }
+}
+
+/// Writes a line to stdout unbuffered, so figures appear as they are measured, even through tee.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
