@@ -11,10 +11,7 @@ public final class StoryIndex: Sendable {
 
     /// Opens (creating if needed) the index at `path` and brings its schema up to date.
     public init(path: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: SQLiteSettings.configuration())
-        try Self.migrator.migrate(pool)
+        pool = try SQLiteSettings.openPool(path: path, migrator: Self.migrator)
     }
 
     static var migrator: DatabaseMigrator {

@@ -28,7 +28,6 @@ public final class DuplicateDetector: Sendable {
 
     /// Opens the detector's tables in ingest's state file.
     public init(path: String) throws {
-        pool = try DatabasePool(path: path, configuration: SQLiteSettings.configuration())
         var migrator = DatabaseMigrator()
         migrator.registerMigration("duplicates v1") { db in
             try db.execute(
@@ -47,7 +46,7 @@ public final class DuplicateDetector: Sendable {
                     CREATE INDEX IF NOT EXISTS seen_band5 ON seen_story(band5);
                     """)
         }
-        try migrator.migrate(pool)
+        pool = try SQLiteSettings.openPool(path: path, migrator: migrator)
     }
 
     /// Classifies a batch, in order: duplicates within the batch count too.

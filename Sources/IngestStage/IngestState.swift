@@ -9,9 +9,6 @@ public final class IngestState: Sendable {
 
     /// Opens (creating if needed) the state file at `path`.
     public init(path: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: SQLiteSettings.configuration())
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -21,7 +18,7 @@ public final class IngestState: Sendable {
                     );
                     """)
         }
-        try migrator.migrate(pool)
+        pool = try SQLiteSettings.openPool(path: path, migrator: migrator)
     }
 
     /// The processed files, by path, with the size and modification time they had.

@@ -19,10 +19,7 @@ public final class SubscriptionStore: Sendable {
 
     /// Opens (creating if needed) the store at `path` and loads the subscriptions.
     public init(path: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: SQLiteSettings.configuration())
-        try Self.migrator.migrate(pool)
+        pool = try SQLiteSettings.openPool(path: path, migrator: Self.migrator)
         try refreshIfChanged()
     }
 

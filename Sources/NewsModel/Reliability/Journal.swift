@@ -44,9 +44,6 @@ public final class Journal: Sendable {
 
     /// Opens (creating if needed) the journal at `path` for `producer`.
     public init(path: String, producer: MessageProducer, retention: JournalRetention = .standard) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: SQLiteSettings.configuration())
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -56,7 +53,7 @@ public final class Journal: Sendable {
                     CREATE TABLE journal_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
                     """)
         }
-        try migrator.migrate(pool)
+        pool = try SQLiteSettings.openPool(path: path, migrator: migrator)
         let (last, oldest) = try pool.read { db -> (UInt64, UInt64) in
             let maxSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entry")
             let dropped = try Int64.fetchOne(db, sql: "SELECT value FROM journal_meta WHERE key = 'dropped_through'") ?? 0

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The one SQLite configuration every store in the project uses.
@@ -12,5 +13,15 @@ public enum SQLiteSettings {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         return configuration
+    }
+
+    /// Opens (creating the file and its directory if needed) the database at `path` with
+    /// ``configuration()``, and brings its schema up to date with `migrator`.
+    public static func openPool(path: String, migrator: DatabaseMigrator) throws -> DatabasePool {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: path, configuration: configuration())
+        try migrator.migrate(pool)
+        return pool
     }
 }
