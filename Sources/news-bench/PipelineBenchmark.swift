@@ -40,7 +40,7 @@ struct PipelineBenchmark {
         func start(_ stage: String, _ instance: String) throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binaries + "/" + stage)
-            process.arguments = ["--run-dir", runDirectory, "--instance", instance, "--log-level", "warning"]
+            process.arguments = ["--run-dir", runDirectory, "--instance", instance, "--log-level", "warning", "--exit-with-parent"]
             let log = FileManager.default.createFile(atPath: "\(runDirectory)/\(instance).log", contents: nil)
             _ = log
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(runDirectory)/\(instance).log"))
