@@ -2,10 +2,12 @@
 # Installs the Debian packages the project needs, only those missing. Usage: install-deps.sh run|test
 set -euo pipefail
 
-packages=(libzmq3-dev libsqlite3-dev)
+packages=(libzmq3-dev libsqlite3-dev libcurl4-openssl-dev)
 if [ "${1:-run}" = "test" ]; then
   # The compose file is validated by the tests with Debian's docker-compose.
   packages+=(docker-compose)
+  # The feed-polling tests serve feeds from a small Python HTTP server.
+  command -v python3 >/dev/null || packages+=(python3)
 fi
 
 missing=()

@@ -18,11 +18,13 @@ struct IngestRunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the stage (the default): take stories in and journal them for the pipeline.",
         discussion: """
-            Input is JSON Lines: one object per line with "headline" and "body" (strings), and optionally \
-            "id", "url", "source", "publishedAt" (RFC 3339) and "language". A bad line is logged with its \
-            number and the rest keeps flowing. Clients such as `newsctl publish` submit on the control \
-            endpoint, and a story is acknowledged once it is in the journal. The journal is served to tag \
-            replicas on the feed endpoint. Stops cleanly on SIGINT or SIGTERM.
+            Input comes from files and stdin (--input), directories (--watch), feed URLs polled over HTTP(S) \
+            (--poll, or `newsctl feeds add` while running) and clients such as `newsctl publish` on the \
+            control endpoint. Formats are detected from the content: JSON Lines (one object per line with \
+            "headline" and "body", and optionally "id", "url", "source", "publishedAt" (RFC 3339) and \
+            "language"), RSS, Atom, JSON Feed, story files and digests. A bad line or a failing feed is \
+            logged and counted and the rest keeps flowing. A story is acknowledged once it is in the \
+            journal, which is served to tag replicas on the feed endpoint. Stops cleanly on SIGINT or SIGTERM.
             """)
 
     @OptionGroup var stage: StageOptions
@@ -33,11 +35,31 @@ struct IngestRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("watch"), help: ArgumentHelp("A directory whose new files are read while running; processed files are remembered across restarts; repeatable.", valueName: "dir"))
     var watched: [String] = []
 
+    @Option(name: .customLong("poll"), help: ArgumentHelp("An http or https feed URL to poll; repeatable. Feeds are remembered across restarts.", valueName: "url"))
+    var polled: [String] = []
+
+    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Seconds between polls of the --poll feeds.", valueName: "seconds"))
+    var pollInterval = PolledFeed.defaultIntervalSeconds
+
+    @Option(name: .customLong("fetch-timeout"), help: ArgumentHelp("Seconds a feed fetch may take, connection to last byte.", valueName: "seconds"))
+    var fetchTimeout = 30
+
     @Option(help: ArgumentHelp("Endpoint of the reliable feed (default: <run-dir>/<instance>.feed).", valueName: "endpoint"))
     var feed: String?
 
     @Option(help: ArgumentHelp("Control endpoint for submit and status (default: <run-dir>/<instance>.ctl).", valueName: "endpoint"))
     var control: String?
+
+    func validate() throws {
+        for url in polled {
+            do {
+                try IngestService.validate(FeedAddRequest(url: url, intervalSeconds: pollInterval))
+            } catch {
+                throw ValidationError("--poll \(url): \(error.message)")
+            }
+        }
+        guard fetchTimeout > 0 else { throw ValidationError("--fetch-timeout must be at least 1 second") }
+    }
 
     func run() async throws {
         stage.bootstrapLogging()
@@ -46,7 +68,9 @@ struct IngestRunCommand: AsyncParsableCommand {
         let runtime = try StageRuntime(stage: "ingest", instance: instance)
         try await runtime.run(
             IngestService(
-                runtime: runtime, files: files, watched: watched, feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
+                runtime: runtime, files: files, watched: watched,
+                polled: polled.map { FeedAddRequest(url: $0, intervalSeconds: pollInterval) },
+                fetcher: FeedFetcher(timeout: .seconds(fetchTimeout)), feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
                 dataDirectory: stage.resolvedDataDirectory, retention: stage.retention), exitWithParent: stage.exitWithParent)
     }
 }

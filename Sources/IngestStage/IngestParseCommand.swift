@@ -2,61 +2,96 @@ import ArgumentParser
 import Foundation
 import NewsModel
 
-/// `ingest parse FILE|-`: the parser on its own, without the pipeline.
+/// `ingest parse FILE|URL|-`: the parser on its own, without the pipeline.
 struct IngestParseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parse",
-        abstract: "Print the stories in a file as normalised JSON Lines, without starting the pipeline.",
+        abstract: "Print the stories in a file, a feed URL or stdin as normalised JSON Lines, without starting the pipeline.",
         discussion: """
             Reads JSON Lines, RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 0.3/1.0, JSON Feed 1.1, story files (a \
             headline line, a blank line, the body) and digests (an article, then a list of headlines), \
-            detected from the content. Each story is printed as one JSON object with its stable id; \
-            problems go to stderr, and the exit status is 1 if there were any.
+            detected from the content. An http or https URL is fetched once, as `ingest` polls it. Each \
+            story is printed as one JSON object with its stable id; a story without a readable date is \
+            dated now with "publishedAtEstimated": true. Problems go to stderr, and the exit status is 1 \
+            if there were any.
             """)
 
-    @Argument(help: ArgumentHelp("The document; - reads stdin.", valueName: "file"))
-    var file: String
+    @Argument(help: ArgumentHelp("The document: a file, an http(s) URL, or - for stdin.", valueName: "file|url"))
+    var input: String
 
-    @Option(help: "The source to record when the document names none (default: the file name).")
+    @Option(help: "The source to record when the document names none (default: the file name or the URL's host).")
     var source: String?
 
+    @Option(name: .customLong("fetch-timeout"), help: ArgumentHelp("Seconds a URL fetch may take.", valueName: "seconds"))
+    var fetchTimeout = 30
+
+    var isURL: Bool {
+        let lower = input.lowercased()
+        return lower.hasPrefix("http://") || lower.hasPrefix("https://")
+    }
+
     func run() async throws {
-        let data: Data
-        do {
-            data = try await DedicatedThread.run(name: "read \(file)") { () throws -> Data in
-                if file == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-                return try Data(contentsOf: URL(fileURLWithPath: file))
+        let content: InputContent
+        let name: String
+        if isURL {
+            do {
+                guard case .fetched(let data, _) = try await FeedFetcher(timeout: .seconds(fetchTimeout)).fetch(input) else {
+                    throw ParseFailure(description: "\(input) answered 304 Not Modified to an unconditional request")
+                }
+                content = .document(data)
+            } catch let error as FeedFetchError {
+                throw ParseFailure(description: error.message)
             }
-        } catch {
-            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+            name = source ?? URL(string: input)?.host ?? input
+        } else {
+            do {
+                content = try await LineFileReader.open(input, maxDocumentBytes: SafeXML.maxBytes) { head in
+                    InputFormat.detect(head) != .jsonLines
+                }
+            } catch {
+                throw ParseFailure(description: error.description)
+            }
+            name = source ?? (input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent)
         }
-        let name = source ?? (file == "-" ? nil : URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
         let encoder = JSONCoding.encoder()
         var problems = 0
         let now = Date()
         func emit(_ story: Story) throws {
             FileHandle.standardOutput.write(try encoder.encode(story) + Data("\n".utf8))
         }
-        if FeedReader.detect(data) == .jsonLines {
-            for (offset, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            where line.contains(where: { !$0.isWhitespace }) {
+        func report(_ text: String) {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+        switch content {
+        case .lines(let lines):
+            for await line in lines where line.text.contains(where: { !$0.isWhitespace }) {
                 do {
-                    try emit(try StoryInput.parse(line: line).story(receivedAt: now))
+                    try emit(try StoryInput.parse(line: line.text).story(receivedAt: now))
                 } catch let error as StoryInputError {
                     problems += 1
-                    FileHandle.standardError.write(Data("\(file):\(offset + 1): refused: \(error.message)\n".utf8))
+                    report("\(input):\(line.number): refused: \(error.message)")
                 }
             }
-        } else {
+        case .document(let data):
             do {
                 let (format, items) = try FeedReader.read(data, source: name)
-                FileHandle.standardError.write(Data("\(file): \(format.rawValue), \(items.count) stories\n".utf8))
-                for item in items { try emit(item.input.story(receivedAt: now)) }
+                report("\(input): \(format.rawValue), \(items.count) stories")
+                for (number, item) in items.enumerated() {
+                    if let date = item.unreadDate {
+                        report("\(input): story \(number + 1): the date \"\(date)\" cannot be read; dated now, marked as estimated")
+                    }
+                    try emit(item.input.story(receivedAt: now))
+                }
             } catch let error as FeedParseError {
                 problems += 1
-                FileHandle.standardError.write(Data("\(file): \(error.message)\n".utf8))
+                report("\(input): \(error.message)")
             }
         }
         if problems > 0 { throw ExitCode.failure }
     }
+}
+
+/// An input `ingest parse` cannot read at all; printed as one line, without the usage text.
+struct ParseFailure: Error, CustomStringConvertible {
+    let description: String
 }

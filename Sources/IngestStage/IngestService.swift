@@ -1,13 +1,16 @@
+import Foundation
 import Logging
 import NewsModel
 import ServiceLifecycle
 
-/// The `ingest` stage: takes stories from files, stdin and its submit endpoint, gives each a stable id
-/// and journals it on its feed (`story.ingested`).
+/// The `ingest` stage: takes stories from files, stdin, watched directories, polled feed URLs and its
+/// submit endpoint, gives each a stable id and journals it on its feed (`story.ingested`).
 public struct IngestService: Service {
     let runtime: StageRuntime
     let files: [String]
     let watched: [String]
+    let polled: [FeedAddRequest]
+    let fetcher: FeedFetcher
     let feedEndpoint: String
     let controlEndpoint: String
     let dataDirectory: String
@@ -15,12 +18,14 @@ public struct IngestService: Service {
 
     /// Creates the service.
     public init(
-        runtime: StageRuntime, files: [String], watched: [String] = [], feed: String, control: String,
-        dataDirectory: String, retention: JournalRetention
+        runtime: StageRuntime, files: [String], watched: [String] = [], polled: [FeedAddRequest] = [],
+        fetcher: FeedFetcher = FeedFetcher(), feed: String, control: String, dataDirectory: String, retention: JournalRetention
     ) {
         self.runtime = runtime
         self.files = files
         self.watched = watched
+        self.polled = polled
+        self.fetcher = fetcher
         self.feedEndpoint = feed
         self.controlEndpoint = control
         self.dataDirectory = dataDirectory
@@ -43,7 +48,14 @@ public struct IngestService: Service {
             : DirectoryWatcher(
                 directories: watched, intake: intake,
                 state: try IngestState(path: dataDirectory + "/ingest-state-\(runtime.producer.id).sqlite"), logger: logger)
-        logger.info("ingesting", metadata: ["endpoints": "\(endpoints)", "files": "\(files)", "watching": "\(watched)"])
+        let registry = try FeedRegistry(
+            path: dataDirectory + "/feeds-\(runtime.producer.id).sqlite", instance: runtime.producer.id)
+        for feed in polled { _ = try await registry.add(feed) }
+        let poller = FeedPoller(registry: registry, fetcher: fetcher, intake: intake, logger: logger)
+        let feedCount = try await registry.all().count
+        logger.info(
+            "ingesting",
+            metadata: ["endpoints": "\(endpoints)", "files": "\(files)", "watching": "\(watched)", "feeds": "\(feedCount)"])
 
         await withDiscardingTaskGroup { group in
             group.addTask {
@@ -52,6 +64,7 @@ public struct IngestService: Service {
             if let watcher {
                 group.addTask { await watcher.run() }
             }
+            group.addTask { await poller.run() }
             group.addTask {
                 await StageLoop.run(
                     runtime: runtime, control: control, input: nil,
@@ -63,14 +76,38 @@ public struct IngestService: Service {
                             return try await intake.submit(submission)
                         case .submitDocument(let document):
                             return try await intake.submit(document: document)
+                        case .addFeed(let feed):
+                            try Self.validate(feed)
+                            return try await registry.add(feed)
+                        case .listFeeds:
+                            return try await registry.all()
+                        case .removeFeed(let feed):
+                            guard let removed = try await registry.remove(url: feed.url) else {
+                                throw ControlFailure(code: .notFound, message: "\(runtime.producer.id) does not poll \(feed.url)")
+                            }
+                            return removed
                         default:
                             throw ControlFailure(
-                                code: .unknownMethod, message: "ingest answers submit and status, not \(request.method)")
+                                code: .unknownMethod,
+                                message: "ingest answers submit, submit_document, feeds, feeds_add, feeds_remove and status, not \(request.method)")
                         }
                     },
                     handleBatch: { _ in })
             }
         }
         await output.close()
+    }
+
+    /// Refuses a feed that cannot be polled: not http(s), or an interval below the minimum.
+    static func validate(_ feed: FeedAddRequest) throws(ControlFailure) {
+        guard let url = URL(string: feed.url), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            url.host?.isEmpty == false
+        else {
+            throw ControlFailure(code: .badRequest, message: "\(feed.url) is not an http or https URL")
+        }
+        guard feed.intervalSeconds >= PolledFeed.minimumIntervalSeconds else {
+            throw ControlFailure(
+                code: .badRequest, message: "the interval must be at least \(PolledFeed.minimumIntervalSeconds) s, not \(feed.intervalSeconds)")
+        }
     }
 }

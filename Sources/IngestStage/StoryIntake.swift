@@ -55,29 +55,19 @@ public struct StoryIntake: Sendable {
             runtime.counters.increment("document_errors")
             throw ControlFailure(code: .badRequest, message: "\(request.source): \(error.message)")
         }
-        let now = Date()
-        let published = try await publish(items.enumerated().map { ($0.offset + 1, $0.element.input.story(receivedAt: now)) })
-        return SubmitResult(accepted: published.accepted, duplicates: published.duplicates)
+        return try await submit(items: items, source: request.source)
     }
 
-    /// Reads a feed, story file or digest from disk and journals its stories.
-    func ingest(document path: String) async {
-        let logger = runtime.logger
-        do {
-            let data = try await DedicatedThread.run(name: "read \(path)") { () throws -> Data in
-                let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-                guard size <= SafeXML.maxBytes else {
-                    throw FeedParseError(message: "the file is \(size) bytes, more than the \(SafeXML.maxBytes) accepted")
-                }
-                return try Data(contentsOf: URL(fileURLWithPath: path))
-            }
-            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            let result = try await submit(document: SubmitDocumentRequest(source: name, data: data))
-            logger.info("read input file", metadata: ["file": "\(path)", "accepted": "\(result.accepted.count)"])
-        } catch {
-            runtime.counters.increment("input_errors")
-            logger.error("cannot read \(path): \(error)")
+    /// Journals the stories of parsed items (numbered from 1) before returning.
+    func submit(items: [FeedItem], source: String?) async throws -> SubmitResult {
+        let now = Date()
+        for item in items where item.unreadDate != nil {
+            runtime.logger.debug(
+                "unreadable date; the story is dated when it was received",
+                metadata: ["date": "\(item.unreadDate!)", "source": "\(item.source ?? source ?? "")"])
         }
+        let published = try await publish(items.enumerated().map { ($0.offset + 1, $0.element.input.story(receivedAt: now)) })
+        return SubmitResult(accepted: published.accepted, duplicates: published.duplicates)
     }
 
     /// Journals the stories that are not exact duplicates (each with its near-duplicate cluster), then
@@ -101,28 +91,42 @@ public struct StoryIntake: Sendable {
         runtime.counters.increment("accepted", by: accepted.count)
         runtime.counters.increment("duplicates", by: skipped.count)
         runtime.counters.increment("near_duplicates", by: fresh.filter { $0.clusterID != $0.id }.count)
+        runtime.counters.increment("estimated_dates", by: fresh.filter { $0.publishedAtEstimated == true }.count)
         runtime.rate.record(stories.count)
         return (accepted, skipped)
     }
 
-    /// Reads a whole input file (or stdin for `-`) in whatever format it is; for JSON Lines, logs each
-    /// bad line with its number.
+    /// Reads a whole input file (or stdin for `-`) in whatever format it is, detected from its first
+    /// bytes: JSON Lines are streamed, each bad line logged with its number; a feed, story file or
+    /// digest is read whole (at most ``SafeXML/maxBytes``) and its stories journaled.
     public func ingest(file path: String) async {
         let logger = runtime.logger
-        if path != "-", let head = FileHandle(forReadingAtPath: path).map({ handle in
-            defer { try? handle.close() }
-            return handle.readData(ofLength: 4096)
-        }), InputFormat.detect(head) != .jsonLines {
-            await ingest(document: path)
-            return
-        }
-        let lines: AsyncStream<InputLine>
+        let content: InputContent
         do {
-            lines = try LineFileReader.lines(of: path)
+            content = try await LineFileReader.open(path, maxDocumentBytes: SafeXML.maxBytes) { head in
+                InputFormat.detect(head) != .jsonLines
+            }
         } catch {
             runtime.counters.increment("input_errors")
             logger.error("\(error)")
             return
+        }
+        let lines: AsyncStream<InputLine>
+        switch content {
+        case .document(let data):
+            let name = path == "-" ? "stdin" : URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            do {
+                let result = try await submit(document: SubmitDocumentRequest(source: name, data: data))
+                logger.info(
+                    "read input file",
+                    metadata: ["file": "\(path)", "accepted": "\(result.accepted.count)", "duplicates": "\(result.duplicates.count)"])
+            } catch {
+                runtime.counters.increment("input_errors")
+                logger.error("cannot read \(path): \(error)")
+            }
+            return
+        case .lines(let stream):
+            lines = stream
         }
         var accepted = 0
         var refused = 0

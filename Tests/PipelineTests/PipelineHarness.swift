@@ -167,6 +167,16 @@ final class PipelineHarness: @unchecked Sendable {
         return child
     }
 
+    /// Starts any program, stopped with the stages at shutdown.
+    func startProcess(
+        name: String, executable: URL, arguments: [String], standardInput: URL? = nil
+    ) throws -> ChildProcess {
+        let child = try ChildProcess(
+            name: name, executable: executable, arguments: arguments, directory: runDirectory, standardInput: standardInput)
+        children.withLock { $0[name] = child }
+        return child
+    }
+
     /// Starts replica `index` of `stage` as instance `<stage>-<index>`.
     @discardableResult
     func startReplica(_ stage: String, _ index: Int, _ extra: [String] = []) throws -> ChildProcess {
@@ -182,14 +192,15 @@ final class PipelineHarness: @unchecked Sendable {
 
     func child(_ name: String) -> ChildProcess? { children.withLock { $0[name] } }
 
-    /// Runs `newsctl SUBCOMMAND --run-dir … ARGS` to completion.
+    /// Runs `newsctl SUBCOMMAND --run-dir … ARGS` to completion (`SUBCOMMAND` may be two words, such
+    /// as `feeds add`).
     func newsctl(
         _ subcommand: String, _ arguments: [String] = [], timeout: Duration = .seconds(30), standardInput: URL? = nil
     ) async throws -> CommandResult {
         let child = try ChildProcess(
             name: "newsctl-\(UUID().uuidString.prefix(8))", executable: executable("newsctl"),
-            arguments: [subcommand, "--run-dir", runDirectory.path] + arguments, directory: runDirectory,
-            standardInput: standardInput)
+            arguments: subcommand.split(separator: " ").map(String.init) + ["--run-dir", runDirectory.path] + arguments,
+            directory: runDirectory, standardInput: standardInput)
         let status = await child.waitForExit(timeout: timeout)
         return CommandResult(status: status ?? -1, stdout: child.stdout, stderr: child.stderr)
     }

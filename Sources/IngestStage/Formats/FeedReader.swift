@@ -17,6 +17,9 @@ public struct FeedItem: Sendable, Hashable {
     public var publishedAt: Date?
     /// Its language.
     public var language: String?
+    /// The date text the document gave that could not be read, if any (the story is then dated when
+    /// it was received, marked as estimated).
+    public var unreadDate: String?
 
     /// The input story this item is: the GUID, else the canonical URL, else the content gives its id.
     public var input: StoryInput {
@@ -124,10 +127,12 @@ public enum FeedReader {
         let headline = PlainText.from(html: title ?? "")
         let text = PlainText.from(html: body)
         guard !headline.isEmpty || !text.isEmpty else { return nil }
+        let dateText = date?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let published = dateText.flatMap(FeedDate.parse)
         return FeedItem(
             headline: headline.isEmpty ? String(text.prefix(120)) : headline, body: text, guid: guid,
-            url: link.flatMap { CanonicalURL.make($0, base: base) }, source: source, publishedAt: date.flatMap(FeedDate.parse),
-            language: language)
+            url: link.flatMap { CanonicalURL.make($0, base: base) }, source: source, publishedAt: published,
+            language: language, unreadDate: published == nil && dateText?.isEmpty == false ? dateText : nil)
     }
 
     // MARK: - JSON Feed

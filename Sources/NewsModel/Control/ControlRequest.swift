@@ -9,6 +9,12 @@ public enum ControlRequest: Sendable, Hashable {
     /// `ingest`: accept a whole document (a feed, a story file, a digest). Reply: ``SubmitResult``,
     /// numbering the document's stories from 1.
     case submitDocument(SubmitDocumentRequest)
+    /// `ingest`: poll a feed URL (or change its interval or name). Reply: its ``PolledFeed``.
+    case addFeed(FeedAddRequest)
+    /// `ingest`: the feeds it polls. Reply: `[PolledFeed]`.
+    case listFeeds
+    /// `ingest`: stop polling a feed. Reply: its last ``PolledFeed``.
+    case removeFeed(FeedURLRequest)
     /// `index`: search. Reply: ``SearchResult``.
     case search(SearchRequest)
     /// `notify`: store a subscription. Reply: ``SubscribeResult``.
@@ -26,6 +32,9 @@ public enum ControlRequest: Sendable, Hashable {
         case .status: "status"
         case .submit: "submit"
         case .submitDocument: "submit_document"
+        case .addFeed: "feeds_add"
+        case .listFeeds: "feeds"
+        case .removeFeed: "feeds_remove"
         case .search: "search"
         case .subscribe: "subscribe"
         case .listSubscriptions: "subscriptions"
@@ -130,6 +139,9 @@ extension ControlRequest: Codable {
         case "status": self = .status
         case "submit": self = .submit(try container.decode(SubmitRequest.self, forKey: .params))
         case "submit_document": self = .submitDocument(try container.decode(SubmitDocumentRequest.self, forKey: .params))
+        case "feeds_add": self = .addFeed(try container.decode(FeedAddRequest.self, forKey: .params))
+        case "feeds": self = .listFeeds
+        case "feeds_remove": self = .removeFeed(try container.decode(FeedURLRequest.self, forKey: .params))
         case "search": self = .search(try container.decode(SearchRequest.self, forKey: .params))
         case "subscribe": self = .subscribe(try container.decode(SubscribeRequest.self, forKey: .params))
         case "subscriptions": self = .listSubscriptions
@@ -144,7 +156,9 @@ extension ControlRequest: Codable {
         try container.encode(Envelope.currentVersion, forKey: .version)
         try container.encode(method, forKey: .method)
         switch self {
-        case .status, .listSubscriptions: break
+        case .status, .listSubscriptions, .listFeeds: break
+        case .addFeed(let params): try container.encode(params, forKey: .params)
+        case .removeFeed(let params): try container.encode(params, forKey: .params)
         case .submit(let params): try container.encode(params, forKey: .params)
         case .submitDocument(let params): try container.encode(params, forKey: .params)
         case .search(let params): try container.encode(params, forKey: .params)

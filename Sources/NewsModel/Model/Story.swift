@@ -13,8 +13,12 @@ public struct Story: Codable, Sendable, Hashable {
     public var url: String?
     /// The outlet or feed that carried it, if known.
     public var source: String?
-    /// When it was published, if known.
+    /// When it was published. When the source gave no date, or one that could not be read, `ingest` puts
+    /// its own receipt time here and sets ``publishedAtEstimated``.
     public var publishedAt: Date?
+    /// True when ``publishedAt`` is the time `ingest` received the story, not a date the source gave;
+    /// absent otherwise.
+    public var publishedAtEstimated: Bool?
     /// Its language as a BCP 47 tag such as `en`, if known.
     public var language: String?
     /// When `ingest` accepted it.
@@ -26,7 +30,7 @@ public struct Story: Codable, Sendable, Hashable {
     /// Creates a story.
     public init(
         id: String, headline: String, body: String, url: String? = nil, source: String? = nil,
-        publishedAt: Date? = nil, language: String? = nil, receivedAt: Date = Date()
+        publishedAt: Date? = nil, publishedAtEstimated: Bool? = nil, language: String? = nil, receivedAt: Date = Date()
     ) {
         self.id = id
         self.headline = headline
@@ -34,6 +38,7 @@ public struct Story: Codable, Sendable, Hashable {
         self.url = url
         self.source = source
         self.publishedAt = publishedAt
+        self.publishedAtEstimated = publishedAtEstimated
         self.language = language
         self.receivedAt = receivedAt
     }

@@ -97,12 +97,15 @@ public struct StoryInput: Sendable, Hashable {
         return text ?? "unreadable input"
     }
 
-    /// Turns the input into a ``Story`` with its stable id.
+    /// Turns the input into a ``Story`` with its stable id. Without a readable `publishedAt` the story
+    /// is dated `receivedAt`, marked as estimated.
     public func story(receivedAt: Date = Date()) -> Story {
-        Story(
+        let published = publishedAt.flatMap(RFC3339.parse)
+        return Story(
             id: StoryIdentity.id(for: self), headline: headline.trimmingCharacters(in: .whitespacesAndNewlines),
             body: body.trimmingCharacters(in: .whitespacesAndNewlines), url: url, source: source,
-            publishedAt: publishedAt.flatMap(RFC3339.parse), language: language, receivedAt: receivedAt)
+            publishedAt: published ?? receivedAt, publishedAtEstimated: published == nil ? true : nil, language: language,
+            receivedAt: receivedAt)
     }
 }
 

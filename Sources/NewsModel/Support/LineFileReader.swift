@@ -18,27 +18,86 @@ public struct InputFileError: Error, Sendable, Hashable, CustomStringConvertible
     public let path: String
     /// What went wrong.
     public let message: String
+    /// Creates an error.
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
     public var description: String { "cannot read \(path): \(message)" }
 }
 
-/// Reads a file (or stdin) line by line on a dedicated thread, however long its lines, and hands the
-/// lines to async code with at most `capacity` waiting in memory.
+/// What an input file (or stdin) holds, decided from its first bytes.
+public enum InputContent: Sendable {
+    /// A stream of lines (JSON Lines), read as they come, however long the input.
+    case lines(AsyncStream<InputLine>)
+    /// A whole document (a feed, story file or digest), as raw bytes.
+    case document(Data)
+}
+
+/// Reads a file (or stdin) on a dedicated thread: line by line, however long its lines, handing the
+/// lines to async code with at most `capacity` waiting in memory; or whole, when its first bytes show a
+/// document rather than lines.
 public enum LineFileReader {
-    /// The lines of `path` (`-` for stdin). The stream ends at end of file or after `cancel` in the
-    /// returned handle is called.
+    /// How many bytes are looked at to decide between lines and a document.
+    public static let headBytes = 4096
+
+    /// The lines of `path` (`-` for stdin). The stream ends at end of file or when its consumer stops.
     public static func lines(of path: String, capacity: Int = 256) throws(InputFileError) -> AsyncStream<InputLine> {
-        let file: UnsafeMutablePointer<FILE>
-        if path == "-" {
-            guard let standardInput = fdopen(dup(STDIN_FILENO), "r") else {
-                throw InputFileError(path: path, message: String(cString: strerror(errno)))
-            }
-            file = standardInput
-        } else {
-            guard let opened = fopen(path, "r") else {
-                throw InputFileError(path: path, message: String(cString: strerror(errno)))
-            }
-            file = opened
+        stream(of: try open(path), path: path, head: [], capacity: capacity)
+    }
+
+    /// Opens `path` (`-` for stdin) and reads its first ``headBytes``; when `isDocument` says they begin a
+    /// document, reads the whole of it (at most `maxDocumentBytes`), otherwise streams its lines.
+    /// - Throws: ``InputFileError`` when the input cannot be opened or read, or a document is larger
+    ///   than `maxDocumentBytes`.
+    public static func open(
+        _ path: String, maxDocumentBytes: Int, capacity: Int = 256, isDocument: @escaping @Sendable (Data) -> Bool
+    ) async throws(InputFileError) -> InputContent {
+        let file = try open(path)
+        nonisolated(unsafe) let handle = file
+        let head = await DedicatedThread.run(name: "read \(path)") { () -> [UInt8] in
+            read(handle, upTo: headBytes)
         }
+        if isDocument(Data(head)) {
+            return try await DedicatedThread.run(name: "read \(path)") { () throws(InputFileError) -> InputContent in
+                defer { fclose(handle) }
+                var data = head
+                let rest = read(handle, upTo: maxDocumentBytes + 1 - data.count)
+                data += rest
+                if ferror(handle) != 0 { throw InputFileError(path: path, message: String(cString: strerror(errno))) }
+                guard data.count <= maxDocumentBytes else {
+                    throw InputFileError(path: path, message: "the document is larger than the \(maxDocumentBytes) bytes accepted")
+                }
+                return .document(Data(data))
+            }
+        }
+        return .lines(stream(of: file, path: path, head: head, capacity: capacity))
+    }
+
+    private static func open(_ path: String) throws(InputFileError) -> UnsafeMutablePointer<FILE> {
+        let file = path == "-" ? fdopen(dup(STDIN_FILENO), "r") : fopen(path, "r")
+        guard let file else { throw InputFileError(path: path, message: String(cString: strerror(errno))) }
+        return file
+    }
+
+    /// Up to `count` bytes from `file`, fewer only at end of file or on an error.
+    private static func read(_ file: UnsafeMutablePointer<FILE>, upTo count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(count, 1 << 16))
+        while bytes.count < count {
+            let wanted = min(chunk.count, count - bytes.count)
+            let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, wanted, file) }
+            if got == 0 { break }
+            bytes += chunk[0..<got]
+        }
+        return bytes
+    }
+
+    /// Streams the lines of `file`, starting with the bytes already read from it (`head`).
+    private static func stream(
+        of file: UnsafeMutablePointer<FILE>, path: String, head: [UInt8], capacity: Int
+    ) -> AsyncStream<InputLine> {
         let credits = DispatchSemaphore(value: capacity)
         let (stream, continuation) = AsyncStream<InputLine>.makeStream(bufferingPolicy: .unbounded)
         nonisolated(unsafe) let handle = file
@@ -47,22 +106,43 @@ public enum LineFileReader {
                 fclose(handle)
                 continuation.finish()
             }
-            var buffer: UnsafeMutablePointer<CChar>?
-            var size = 0
-            defer { free(buffer) }
             var number = 0
-            while true {
-                let length = getline(&buffer, &size, handle)
-                if length < 0 { break }
-                number += 1
-                var bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+            /// Hands one line on; false when the consumer has gone.
+            func yield(_ bytes: UnsafeRawBufferPointer) -> Bool {
+                var bytes = bytes
                 while let last = bytes.last, last == 0x0A || last == 0x0D {
                     bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast())
                 }
+                number += 1
                 credits.wait()
                 let text = String(decoding: bytes, as: UTF8.self)
-                if case .terminated = continuation.yield(InputLine(source: path, number: number, text: text)) { break }
+                if case .terminated = continuation.yield(InputLine(source: path, number: number, text: text)) { return false }
+                return true
             }
+            // The head's complete lines first; its unfinished last line is finished by the file.
+            var carry: [UInt8] = []
+            var start = 0
+            for (index, byte) in head.enumerated() where byte == 0x0A {
+                guard head[start...index].withUnsafeBytes(yield) else { return }
+                start = index + 1
+            }
+            carry = Array(head[start...])
+            var buffer: UnsafeMutablePointer<CChar>?
+            var size = 0
+            defer { free(buffer) }
+            while true {
+                let length = getline(&buffer, &size, handle)
+                if length < 0 { break }
+                let line = UnsafeRawBufferPointer(start: buffer, count: length)
+                if carry.isEmpty {
+                    guard yield(line) else { return }
+                } else {
+                    carry += line
+                    guard carry.withUnsafeBytes(yield) else { return }
+                    carry = []
+                }
+            }
+            if !carry.isEmpty { _ = carry.withUnsafeBytes(yield) }
         }
         return AsyncStream { () async -> InputLine? in
             var iterator = stream.makeAsyncIterator()

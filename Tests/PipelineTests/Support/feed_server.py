@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""A local HTTP server for ingest's feed-polling tests: feeds whose content the test sets, with ETag
+and Last-Modified, and feeds that fail, hang, drip or never end. Prints its port on the first line of
+stdout. Standard library only.
+
+  PUT  /feeds/NAME           sets the feed NAME's body (validators change with it)
+  GET  /feeds/NAME           the body, with ETag and Last-Modified; 304 when the client's validators match
+  GET  /plain/NAME           the same body without validators
+  GET  /flaky/NAME?fail=N    503 for the first N requests to this URL, then like /plain/NAME
+  GET  /status/CODE?retry=S  answers CODE (with Retry-After: S when given)
+  GET  /slow                 waits 60 s before answering
+  GET  /drip                 a body that sends one byte a second, forever
+  GET  /endless              a body that never ends, as fast as the client reads
+  GET  /_log                 every request so far, as JSON
+"""
+import hashlib
+import json
+import sys
+import threading
+import time
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+lock = threading.Lock()
+feeds = {}       # name -> (body, etag, last_modified)
+log = []         # requests
+hits = {}        # path -> count
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def record(self, status):
+        with lock:
+            log.append({
+                "method": self.command,
+                "path": self.path,
+                "ifNoneMatch": self.headers.get("If-None-Match"),
+                "ifModifiedSince": self.headers.get("If-Modified-Since"),
+                "userAgent": self.headers.get("User-Agent"),
+                "status": status,
+            })
+
+    def send(self, status, body=b"", headers=None):
+        self.record(status)
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self):
+        parts = urlsplit(self.path).path.strip("/").split("/")
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if len(parts) != 2 or parts[0] != "feeds":
+            return self.send(404)
+        with lock:
+            etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+            # Last-Modified has one-second resolution: keep it moving when the body changes quickly.
+            previous = feeds.get(parts[1])
+            stamp = time.time()
+            if previous and previous[3] >= int(stamp):
+                stamp = previous[3] + 1
+            feeds[parts[1]] = (body, etag, formatdate(int(stamp), usegmt=True), int(stamp))
+        self.send(204)
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        parts = url.path.strip("/").split("/")
+        query = parse_qs(url.query)
+        with lock:
+            hits[self.path] = hits.get(self.path, 0) + 1
+            count = hits[self.path]
+        if parts == ["_log"]:
+            with lock:
+                body = json.dumps(log).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return self.wfile.write(body)
+        if len(parts) == 2 and parts[0] in ("feeds", "plain", "flaky"):
+            with lock:
+                feed = feeds.get(parts[1])
+            if parts[0] == "flaky" and count <= int(query.get("fail", ["0"])[0]):
+                return self.send(503, b"try later")
+            if feed is None:
+                return self.send(404, b"no such feed")
+            body, etag, modified, _ = feed
+            if parts[0] != "feeds":
+                return self.send(200, body, {"Content-Type": "application/rss+xml"})
+            if self.headers.get("If-None-Match") == etag or (
+                self.headers.get("If-None-Match") is None and self.headers.get("If-Modified-Since") == modified
+            ):
+                return self.send(304, b"", {"ETag": etag, "Last-Modified": modified})
+            return self.send(200, body, {"Content-Type": "application/rss+xml", "ETag": etag, "Last-Modified": modified})
+        if len(parts) == 2 and parts[0] == "status":
+            headers = {"Retry-After": query["retry"][0]} if "retry" in query else {}
+            return self.send(int(parts[1]), b"failing on purpose", headers)
+        if parts == ["slow"]:
+            time.sleep(60)
+            return self.send(200, b"<rss/>")
+        if parts in (["drip"], ["endless"]):
+            self.record(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            chunk = b"<rss><channel>" if parts == ["drip"] else b"<item><title>x</title></item>" * 2000
+            try:
+                self.wfile.write(b"<?xml version='1.0'?><rss><channel>")
+                while True:
+                    self.wfile.write(chunk[:1] if parts == ["drip"] else chunk)
+                    self.wfile.flush()
+                    if parts == ["drip"]:
+                        time.sleep(1)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+        return self.send(404, b"not found")
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
