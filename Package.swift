@@ -76,12 +76,16 @@ let package = Package(
         .executableTarget(
             name: "news-bench", dependencies: ["NewsModel", "IngestStage", "ZeroMQ", argumentParser, logging, histogram]),
 
+        // `make fuzz`: libFuzzer over every parser ingest runs on untrusted input (not shipped to users).
+        .executableTarget(name: "ingest-fuzz", dependencies: ["IngestStage"]),
+
         // MARK: - Tests
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "NewsModelTests", dependencies: ["NewsModel"]),
         .testTarget(
             name: "StageTests",
-            dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", grdbProduct]
+            dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", grdbProduct],
+            exclude: ["FuzzInputs"]
         ),
         .testTarget(
             name: "PipelineTests", dependencies: ["NewsModel", "ZeroMQ", logging, grdbProduct], exclude: ["Support/feed_server.py"]),

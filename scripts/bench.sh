@@ -21,7 +21,7 @@ fi
 
 echo "==> pipeline end to end, and the raw ZeroMQ transport (Swift wrapper), $STORIES stories"
 "$BIN_DIR/news-bench" --binaries "$BIN_DIR" --reuters "$REUTERS" --stories "$STORIES" --raw-messages "$RAW" \
-  --feeds-out "$RUN_DIR/bench/feeds" --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
+  --feeds-out "$RUN_DIR/bench/feeds" --ingest-file "$RUN_DIR/bench/ingest.jsonl" --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
 
 size=$(sed -n 's/.*"messageBytes" : \([0-9]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
 swift_raw=$(sed -n 's/.*"rawMessagesPerSecond" : \([0-9.]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
@@ -36,3 +36,10 @@ swift_items=$(sed -n 's/.*"itemsPerSecond" : \([0-9.]*\).*/\1/p' "$RUN_DIR/bench
 awk -v s="$swift_items" -v p="$py_items" -v m="$py_mb" -v n="$items" \
   'BEGIN { printf "feed parsing: FeedReader %.0f items/s, feedparser %.0f items/s (%.2f MB/s, %d items), ratio %.2f\n", s, p, m, n, s / p }' \
   | tee "$RUN_DIR/bench/feeds.txt"
+
+echo "==> peer: a minimal Python ingest (json, hashlib, sqlite3) on the same JSON Lines file"
+read -r n py_ingest <<< "$("$VENV/bin/python" bench/ingest_peer.py "$RUN_DIR/bench/ingest.jsonl")"
+swift_ingest=$(tr -d '\n ' < "$RUN_DIR/bench/pipeline.json" | sed -n 's/.*"ingest":{[^}]*"storiesPerSecond":\([0-9.]*\).*/\1/p')
+awk -v s="$swift_ingest" -v p="$py_ingest" -v n="$n" \
+  'BEGIN { printf "ingest from JSON Lines: ingest %.0f stories/s, Python peer %.0f stories/s (%d stories), ratio %.2f\n", s, p, n, s / p }' \
+  | tee "$RUN_DIR/bench/ingest.txt"

@@ -31,6 +31,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Write RSS and Atom files here and measure feed parsing (the peer reads them after).")
     var feedsOut: String?
 
+    @Option(help: "Write the stories as JSON Lines here and measure ingest's rate reading them (the peer reads the file after).")
+    var ingestFile: String?
+
+    @Option(help: "Stories for the ingest-rate run.")
+    var ingestStories = 20_000
+
     @Option(help: "Write the figures as JSON to this file as well.")
     var json: String?
 
@@ -72,6 +78,18 @@ struct BenchCommand: AsyncParsableCommand {
             feedFigures = ["items": parsed.items, "itemsPerSecond": parsed.itemsPerSecond, "megabytesPerSecond": parsed.megabytesPerSecond]
         }
 
+        var ingestFigures: [String: Any] = [:]
+        if let ingestFile {
+            let ingestCorpus = BenchCorpus.load(directory: reuters, limit: ingestStories) ?? BenchCorpus.generated(count: ingestStories)
+            try IngestRateBenchmark.writeStories(corpus: ingestCorpus, path: ingestFile)
+            let result = try await IngestRateBenchmark.run(binaries: binaries, file: ingestFile, stories: ingestCorpus.items.count)
+            say(
+                String(
+                    format: "ingest from JSON Lines (%d stories, checked, identified, duplicate-checked and journaled): %.0f stories/s",
+                    result.stories, result.storiesPerSecond))
+            ingestFigures = ["stories": result.stories, "storiesPerSecond": result.storiesPerSecond]
+        }
+
         var template = Array("/tmp/nraw-XXXXXX".utf8CString)
         let directory = String(cString: mkdtemp(&template)!)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -99,7 +117,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if let json {
             let object: [String: Any] = [
-                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures,
+                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures, "ingest": ingestFigures,
                 "pipeline": results.map {
                     ["offeredPerSecond": $0.offered ?? 0, "tagReplicas": $0.tagReplicas, "stories": $0.stories, "storiesPerSecond": $0.storiesPerSecond,
                      "p50ms": $0.p50, "p99ms": $0.p99, "maxms": $0.max, "ratioToRaw": $0.storiesPerSecond / raw]

@@ -203,6 +203,22 @@ struct FeedFormatTests {
         let html = "<style>p{}</style><h1>Title</h1><!-- hidden --><p>One&#8217;s &quot;quote&quot;</p><script>x()</script><p>Two</p>"
         #expect(PlainText.from(html: html) == "Title\n\nOne’s \"quote\"\n\nTwo")
     }
+
+    @Test("white space folds, paragraphs survive, entities decode, and the text is NFC", arguments: [
+        ("  a \t b\u{A0}c  ", "a b c"),
+        ("line one\r\nline two", "line one line two"),
+        ("first\n \n\n  second\n", "first\n\nsecond"),
+        ("<P>Upper<BR/>case</P><DIV>next</DIV>", "Upper case\n\nnext"),
+        ("caf&eacute; &amp; cr&#xE8;me &unknown; 5 &lt; 6", "café & crème &unknown; 5 < 6"),
+        ("e\u{301}t\u{E9}", "\u{E9}t\u{E9}"),
+        ("a < b and c > d", "a < b and c > d"),
+        ("<script src=x/>kept<script>dropped</script> tail", "kept tail"),
+        ("before<!-- never closed <p>x</p>", "before"),
+        ("<b>bold</b>&nbsp;text", "bold text"),
+    ])
+    func plainTextCases(html: String, expected: String) {
+        #expect(PlainText.from(html: html) == expected)
+    }
 }
 
 @Suite("Malformed documents")
