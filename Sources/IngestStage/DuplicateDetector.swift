@@ -56,7 +56,8 @@ public final class DuplicateDetector: Sendable {
             var batchHashes: [(hash: UInt64, cluster: String)] = []
             var verdicts: [Verdict] = []
             for var story in stories {
-                let content = Self.contentHash(story)
+                let fingerprint = Fingerprint(story)
+                let content = fingerprint.contentHash
                 if let first = batchIDs[story.id] ?? batchIDs[content] {
                     verdicts.append(.duplicate(of: first))
                     continue
@@ -67,7 +68,7 @@ public final class DuplicateDetector: Sendable {
                     verdicts.append(.duplicate(of: first))
                     continue
                 }
-                let hash = SimHash.of(story.headline + "\n" + story.body)
+                let hash = fingerprint.simHash
                 var cluster = batchHashes.first { SimHash.distance($0.hash, hash) <= Self.maxDistance }?.cluster
                 if cluster == nil {
                     let bands = SimHash.bands(hash)
@@ -97,7 +98,8 @@ public final class DuplicateDetector: Sendable {
         guard !stories.isEmpty else { return }
         try await pool.write { db in
             for story in stories {
-                let hash = SimHash.of(story.headline + "\n" + story.body)
+                let fingerprint = Fingerprint(story)
+                let hash = fingerprint.simHash
                 let bands = SimHash.bands(hash)
                 try db.execute(
                     sql: """
@@ -106,30 +108,47 @@ public final class DuplicateDetector: Sendable {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: StatementArguments(
-                        [story.id, Self.contentHash(story), story.clusterID ?? story.id, Int64(bitPattern: hash)] as [any DatabaseValueConvertible]
+                        [story.id, fingerprint.contentHash, story.clusterID ?? story.id, Int64(bitPattern: hash)] as [any DatabaseValueConvertible]
                             + bands.map { $0 as any DatabaseValueConvertible } + [Date().timeIntervalSince1970]))
             }
         }
     }
+}
 
-    /// The headline and body folded to their tokens, hashed: equal for copies that differ only in
-    /// case, punctuation or white space.
-    static func contentHash(_ story: Story) -> String {
-        let tokens = TextTokenizer.tokens(in: story.headline + " " + story.body).map(\.text).joined(separator: " ")
-        return String(SimHash.fnv1a(tokens), radix: 16)
+/// What the detector compares of a story, from one pass of the tokenizer over its headline and body.
+struct Fingerprint {
+    /// The folded words hashed: equal for copies that differ only in case, punctuation or white space.
+    let contentHash: String
+    /// The SimHash of its word pairs.
+    let simHash: UInt64
+
+    init(_ story: Story) {
+        let words = TextTokenizer.words(in: story.headline + "\n" + story.body)
+        // FNV-1a of the words joined by spaces, without building the joined string.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for (index, word) in words.enumerated() {
+            if index > 0 { hash = (hash ^ 0x20) &* 0x100_0000_01b3 }
+            for byte in word.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+        contentHash = String(hash, radix: 16)
+        simHash = SimHash.of(words: words)
     }
 }
 
 /// 64-bit SimHash over word 2-shingles, with FNV-1a as the (stable, unseeded) shingle hash.
 enum SimHash {
-    static func of(_ text: String) -> UInt64 {
-        let words = TextTokenizer.tokens(in: text).map(\.text)
-        let shingles: [String] =
-            words.count < 2 ? [words.joined(separator: " ")] : (0...(words.count - 2)).map { words[$0] + " " + words[$0 + 1] }
+    static func of(_ text: String) -> UInt64 { of(words: TextTokenizer.words(in: text)) }
+
+    /// The SimHash of `words`' 2-shingles, each hashed as the two words joined by a space.
+    static func of(words: [String]) -> UInt64 {
         var weights = [Int](repeating: 0, count: 64)
-        for shingle in shingles {
-            let hash = fnv1a(shingle)
+        func add(_ hash: UInt64) {
             for bit in 0..<64 { weights[bit] += (hash >> UInt64(bit)) & 1 == 1 ? 1 : -1 }
+        }
+        if words.count < 2 {
+            add(fnv1a(words.joined(separator: " ")))
+        } else {
+            for index in 0..<(words.count - 1) { add(fnv1a(words[index], words[index + 1])) }
         }
         var result: UInt64 = 0
         for bit in 0..<64 where weights[bit] > 0 { result |= 1 << UInt64(bit) }
@@ -144,6 +163,22 @@ enum SimHash {
             let width: UInt64 = band == 5 ? 9 : 11
             return Int64((hash >> UInt64(band * 11)) & ((1 << width) - 1))
         }
+    }
+
+    /// FNV-1a of `first`, a space and `second`, without building the joined string.
+    static func fnv1a(_ first: String, _ second: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in first.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        hash ^= 0x20
+        hash = hash &* 0x100_0000_01b3
+        for byte in second.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
     }
 
     static func fnv1a(_ text: String) -> UInt64 {

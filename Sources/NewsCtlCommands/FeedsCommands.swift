@@ -121,7 +121,7 @@ struct FeedsRemoveCommand: AsyncParsableCommand {
                 removed.append(
                     try await options.client(endpoint: endpoint, stage: "ingest", context: context)
                         .call(.removeFeed(FeedURLRequest(url: url)), as: PolledFeed.self))
-            } catch let error as ControlClientError {
+            } catch {
                 if case .failed(let failure) = error, failure.code == .notFound { continue }
                 throw error
             }

@@ -105,3 +105,21 @@ struct RFC3339Tests {
         #expect(RFC3339.parse(text) == nil)
     }
 }
+
+@Suite("Text helpers")
+struct TextHelperTests {
+    @Test("trimmingWhitespace agrees with Foundation's trimming", arguments: [
+        "", "   ", "a", "  a b  ", "\t\n a\u{A0}\u{2003}", "\u{3000}漢字\u{3000}", "x\r\n", "\u{FEFF}y", "e\u{301} ",
+    ])
+    func trimming(text: String) {
+        #expect(text.trimmingWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test("words(in:) gives the folded tokens of tokens(in:)", arguments: [
+        "Tariffs on Iran's OIL, 2026!", "Café crème—déjà vu", "naïve_test x2 ÉCOLE", "日本の首相 said", "a\u{301}b c", "", "—",
+        "U.S. officials: 5.6%", "mixedÅscii and Ωmega",
+    ])
+    func words(text: String) {
+        #expect(TextTokenizer.words(in: text) == TextTokenizer.tokens(in: text).map(\.text))
+    }
+}

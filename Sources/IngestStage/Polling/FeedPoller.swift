@@ -41,7 +41,7 @@ struct FeedPoller {
                     guard started else { continue }
                     group.addTask {
                         // A fetch in flight stops at shutdown rather than holding it up for its timeout.
-                        try? await cancelWhenGracefulShutdown { await poll(feed) }
+                        await cancelWhenGracefulShutdown { await poll(feed) }
                         _ = inFlight.urls.withLock { $0.remove(feed.url) }
                     }
                 }

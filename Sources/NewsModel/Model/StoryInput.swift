@@ -54,7 +54,7 @@ public struct StoryInput: Sendable, Hashable {
             guard let text = value as? String else {
                 throw StoryInputError(message: "field \"\(key)\" must be a string, found \(kind(of: value))")
             }
-            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard !text.trimmingWhitespace.isEmpty else {
                 throw StoryInputError(message: "field \"\(key)\" is empty")
             }
             return text
@@ -64,7 +64,7 @@ public struct StoryInput: Sendable, Hashable {
             guard let text = value as? String else {
                 throw StoryInputError(message: "field \"\(key)\" must be a string, found \(kind(of: value))")
             }
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimmingWhitespace
             return trimmed.isEmpty ? nil : trimmed
         }
         let input = StoryInput(
@@ -102,8 +102,8 @@ public struct StoryInput: Sendable, Hashable {
     public func story(receivedAt: Date = Date()) -> Story {
         let published = publishedAt.flatMap(RFC3339.parse)
         return Story(
-            id: StoryIdentity.id(for: self), headline: headline.trimmingCharacters(in: .whitespacesAndNewlines),
-            body: body.trimmingCharacters(in: .whitespacesAndNewlines), url: url, source: source,
+            id: StoryIdentity.id(for: self), headline: headline.trimmingWhitespace,
+            body: body.trimmingWhitespace, url: url, source: source,
             publishedAt: published ?? receivedAt, publishedAtEstimated: published == nil ? true : nil, language: language,
             receivedAt: receivedAt)
     }

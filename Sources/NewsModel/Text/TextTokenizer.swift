@@ -21,27 +21,76 @@ public enum TextTokenizer {
     /// The tokens of `text`, in order.
     public static func tokens(in text: String) -> [Token] {
         var tokens: [Token] = []
-        var current = String.UnicodeScalarView()
-        var start = 0
+        let scalars = text.unicodeScalars
+        var tokenStart: String.Index?
+        var startOffset = 0
         var offset = 0
-        func flush() {
-            if !current.isEmpty {
-                let raw = String(current)
-                tokens.append(Token(text: fold(raw), raw: raw, start: start, end: offset))
-                current.removeAll(keepingCapacity: true)
-            }
-        }
-        for scalar in text.unicodeScalars {
-            if isTokenScalar(scalar) {
-                if current.isEmpty { start = offset }
-                current.append(scalar)
-            } else {
-                flush()
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            if isTokenScalar(scalars[index]) {
+                if tokenStart == nil {
+                    tokenStart = index
+                    startOffset = offset
+                }
+            } else if let start = tokenStart {
+                let raw = String(scalars[start..<index])
+                tokens.append(Token(text: fold(raw), raw: raw, start: startOffset, end: offset))
+                tokenStart = nil
             }
             offset += 1
+            index = scalars.index(after: index)
         }
-        flush()
+        if let start = tokenStart {
+            let raw = String(scalars[start..<scalars.endIndex])
+            tokens.append(Token(text: fold(raw), raw: raw, start: startOffset, end: offset))
+        }
         return tokens
+    }
+
+    /// The folded tokens of `text` only (``tokens(in:)`` without the raw text and offsets): the fast
+    /// path for matching and hashing. ASCII runs are cut and lower-cased as bytes.
+    public static func words(in text: String) -> [String] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var words: [String] = []
+            var index = 0
+            while index < bytes.count {
+                guard bytes[index] >= 0x80 || isTokenByte(bytes[index]) else {
+                    index += 1
+                    continue
+                }
+                // A run of token bytes and non-ASCII bytes; all ASCII is one token, anything else goes
+                // through the general path (non-ASCII scalars may be letters or separators).
+                var end = index
+                var ascii = true
+                while end < bytes.count && (bytes[end] >= 0x80 || isTokenByte(bytes[end])) {
+                    if bytes[end] >= 0x80 { ascii = false }
+                    end += 1
+                }
+                let length = end - index
+                if ascii {
+                    let start = index
+                    words.append(
+                        String(unsafeUninitializedCapacity: length) { buffer in
+                            for offset in 0..<length {
+                                let byte = bytes[start + offset]
+                                buffer[offset] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+                            }
+                            return length
+                        })
+                } else {
+                    let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self)
+                    words += tokens(in: run).map(\.text)
+                }
+                index = end
+            }
+            return words
+        }
+    }
+
+    @inline(__always)
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
     }
 
     /// True for the scalars that belong to tokens: letters, digits, combining marks and `_`.
