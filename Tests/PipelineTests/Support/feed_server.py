@@ -15,6 +15,8 @@ stdout. Standard library only.
 """
 import hashlib
 import json
+import os
+import signal
 import sys
 import threading
 import time
@@ -124,6 +126,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    # The test harness stops children with SIGTERM; a child of the test process inherits it blocked
+    # (and python's threads would keep it pending), so unblock it and exit at once.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
