@@ -61,7 +61,7 @@ struct HelpTextTests {
                 name: "help", executable: pipeline.executable("newsctl"), arguments: ["--help"],
                 directory: pipeline.runDirectory)
             #expect(await child.waitForExit(timeout: .seconds(10)) == 0)
-            for command in ["publish", "search", "subscribe", "subscriptions", "unsubscribe", "alerts", "tail", "status"] {
+            for command in ["publish", "search", "subscribe", "subscriptions", "unsubscribe", "alerts", "tail", "status", "feeds"] {
                 #expect(child.stdout.contains("  \(command) "), "missing \(command) in:\n\(child.stdout)")
             }
         }
@@ -70,10 +70,10 @@ struct HelpTextTests {
     @Test("each stage documents its endpoints and run directory", arguments: ["ingest", "tag", "index", "notify"])
     func stageHelp(stage: String) async throws {
         try await PipelineHarness.with { pipeline in
-            // ingest's stage is its default subcommand, run; parse is the other.
+            // ingest's and tag's stage is their default subcommand, run; parse is the other.
             let child = try ChildProcess(
                 name: "help-\(stage)", executable: pipeline.executable(stage),
-                arguments: stage == "ingest" ? ["run", "--help"] : ["--help"], directory: pipeline.runDirectory)
+                arguments: ["ingest", "tag"].contains(stage) ? ["run", "--help"] : ["--help"], directory: pipeline.runDirectory)
             #expect(await child.waitForExit(timeout: .seconds(10)) == 0)
             #expect(child.stdout.contains("--run-dir <dir>"))
             #expect(child.stdout.contains("--control <endpoint>"))
