@@ -15,7 +15,8 @@ VENV=.build/bench-venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -c "import zmq, feedparser" 2>/dev/null || "$VENV/bin/pip" install --quiet pyzmq feedparser
+"$VENV/bin/python" -c "import zmq, feedparser, sklearn, fasttext" 2>/dev/null \
+  || "$VENV/bin/pip" install --quiet pyzmq feedparser scikit-learn fasttext-numpy2
 
 [ -d "$REUTERS" ] || echo "note: $REUTERS is absent; benchmarks that need Reuters-21578 run on generated stories"
 
@@ -43,3 +44,27 @@ swift_ingest=$(tr -d '\n ' < "$RUN_DIR/bench/pipeline.json" | sed -n 's/.*"inges
 awk -v s="$swift_ingest" -v p="$py_ingest" -v n="$n" \
   'BEGIN { printf "ingest from JSON Lines: ingest %.0f stories/s, Python peer %.0f stories/s (%d stories), ratio %.2f\n", s, p, n, s / p }' \
   | tee "$RUN_DIR/bench/ingest.txt"
+
+echo "==> topic classifier on Reuters-21578 (ModApte, 90 categories) beside fastText and LinearSVC"
+if [ -d "$REUTERS" ]; then
+  python3 bench/reuters_split.py "$REUTERS" "$RUN_DIR/bench"
+  start=$(date +%s.%N)
+  "$BIN_DIR/tag" train --data "$RUN_DIR/bench/reuters-train.jsonl" --out "$RUN_DIR/bench/reuters.model"
+  train_seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  ours=$("$BIN_DIR/tag" eval --json --data "$RUN_DIR/bench/reuters-test.jsonl" --model "$RUN_DIR/bench/reuters.model")
+  peers=$("$VENV/bin/python" bench/classify_peers.py "$RUN_DIR/bench/reuters-train.jsonl" "$RUN_DIR/bench/reuters-test.jsonl")
+  { echo "$ours"; echo "$peers"; } > "$RUN_DIR/bench/classifier.jsonl"
+  python3 - "$ours" "$train_seconds" "$peers" <<'PY' | tee "$RUN_DIR/bench/classifier.txt"
+import json, sys
+ours = json.loads(sys.argv[1]); train = float(sys.argv[2])
+print(f"tag classifier: micro-F1 {ours['microF1']:.4f}, macro-F1 {ours['macroF1']:.4f}, trained in {train:.1f} s, "
+      f"{ours['storiesPerSecond']:.0f} stories/s classified")
+for line in sys.argv[3].splitlines():
+    peer = json.loads(line)
+    print(f"  peer {peer['name']}: micro-F1 {peer['microF1']:.4f}, macro-F1 {peer['macroF1']:.4f}, trained in "
+          f"{peer['trainSeconds']:.1f} s, {peer['storiesPerSecond']:.0f} stories/s; ratio of micro-F1 "
+          f"{ours['microF1'] / peer['microF1']:.3f}, of training time {train / peer['trainSeconds']:.2f}")
+PY
+else
+  echo "skipped: $REUTERS is absent (the classifier benchmark needs Reuters-21578)"
+fi

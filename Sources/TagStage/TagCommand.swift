@@ -8,7 +8,8 @@ public struct TagCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tag",
         abstract: "Tag stories with entities (places, organisations, people) and topics.",
-        subcommands: [TagRunCommand.self, TagParseCommand.self], defaultSubcommand: TagRunCommand.self)
+        subcommands: [TagRunCommand.self, TagParseCommand.self, TagTrainCommand.self, TagEvalCommand.self],
+        defaultSubcommand: TagRunCommand.self)
 
     public init() {}
 }

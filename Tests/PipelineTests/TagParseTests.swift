@@ -35,3 +35,36 @@ struct TagParseTests {
         }
     }
 }
+
+/// `tag train` and `tag eval` as real processes.
+@Suite("tag train and eval", .timeLimit(.minutes(2)))
+struct TagTrainTests {
+    @Test("a model trained on labelled stories is evaluated as JSON with micro- and macro-F1")
+    func trainAndEvaluate() async throws {
+        try await PipelineHarness.with { pipeline in
+            var lines: [String] = []
+            let topics = [("trade", "tariffs imports exports customs duties"), ("weather", "snow storm rain wind forecast")]
+            for index in 0..<40 {
+                let (label, words) = topics[index % 2]
+                lines.append(#"{"id": "l\#(index)", "headline": "Story \#(index) on \#(words.split(separator: " ")[index % 5])", "body": "\#(words) reported \#(index)", "labels": ["\#(label)"]}"#)
+            }
+            let data = try pipeline.write("labelled.jsonl", lines.joined(separator: "\n") + "\n")
+            let model = pipeline.runDirectory.appendingPathComponent("topics.model").path
+            let train = try pipeline.startProcess(
+                name: "train", executable: pipeline.executable("tag"), arguments: ["train", "--data", data.path, "--out", model, "--bits", "14"])
+            #expect(await train.waitForExit(timeout: .seconds(60)) == 0, "\(train.stderr)")
+            #expect(train.stderr.contains("trained on 40 stories, 2 labels"))
+            let eval = try pipeline.startProcess(
+                name: "eval", executable: pipeline.executable("tag"), arguments: ["eval", "--json", "--data", data.path, "--model", model])
+            #expect(await eval.waitForExit(timeout: .seconds(60)) == 0, "\(eval.stderr)")
+            let result = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+            #expect((result["microF1"] as? Double ?? 0) > 0.9 && (result["macroF1"] as? Double ?? 0) > 0.9, "\(result)")
+
+            let missing = try pipeline.startProcess(
+                name: "eval-missing", executable: pipeline.executable("tag"),
+                arguments: ["eval", "--data", data.path, "--model", data.path])
+            #expect(await missing.waitForExit(timeout: .seconds(30)) != 0)
+            #expect(missing.stderr.contains("not a classifier model"), "\(missing.stderr)")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import NewsModel
+
+/// A story with the labels it should get: one line of the public input format with a `labels` array
+/// of strings, as `tag train` and `tag eval` read them.
+public struct LabelledStory: Sendable, Hashable {
+    /// The story.
+    public var input: StoryInput
+    /// Its labels (topic codes or any names the user chose).
+    public var labels: [String]
+
+    /// Parses one line.
+    /// - Throws: ``StoryInputError`` for a line that is not a story or whose `labels` is not an array
+    ///   of strings.
+    public static func parse(line: some StringProtocol) throws(StoryInputError) -> LabelledStory {
+        let input = try StoryInput.parse(line: line)
+        let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        guard let raw = object?["labels"] else { return LabelledStory(input: input, labels: []) }
+        guard let labels = raw as? [String] else {
+            throw StoryInputError(message: "field \"labels\" must be an array of strings")
+        }
+        return LabelledStory(input: input, labels: labels)
+    }
+
+    /// Every labelled story of a JSON Lines file, in order.
+    /// - Throws: ``StoryInputError`` naming the first bad line, or when the file cannot be read.
+    public static func load(path: String) throws(StoryInputError) -> [LabelledStory] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw StoryInputError(message: "cannot read \(path): \(error.localizedDescription)")
+        }
+        var stories: [LabelledStory] = []
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.contains(where: { !$0.isWhitespace }) {
+            do {
+                stories.append(try parse(line: line))
+            } catch {
+                throw StoryInputError(message: "\(path):\(number + 1): \(error.message)")
+            }
+        }
+        return stories
+    }
+}

@@ -1,0 +1,246 @@
+import Dispatch
+import Foundation
+import NewsModel
+
+/// A multi-label linear text classifier: one linear SVM per label (one-vs-rest) over ``TextFeatures``,
+/// trained by dual coordinate descent on the L2-loss (squared hinge) objective, the method of
+/// LIBLINEAR and scikit-learn's `LinearSVC`; each label has its own decision threshold, tuned by
+/// cross-validation on the training data to maximise that label's F1.
+public struct TopicClassifier: Sendable {
+    /// How a model was trained.
+    public struct Settings: Sendable, Codable, Hashable {
+        /// log2 of the number of feature buckets.
+        public var bits = 18
+        /// The SVM's cost: larger fits the training data more closely.
+        public var cost: Float = 4
+        /// Weights smaller than this are dropped from the model (they change no decision measurably).
+        public var prune: Float = 1e-3
+        /// Passes over the training data per label.
+        public var epochs = 15
+        /// Folds for tuning the thresholds (0 or 1: every threshold is 0).
+        public var folds = 3
+        /// Creates the default settings.
+        public init() {}
+    }
+
+    /// What a model file records besides its weights.
+    public struct Header: Sendable, Codable, Hashable {
+        /// The format version.
+        public var format = 1
+        /// The labels, in weight order.
+        public var labels: [String]
+        /// Per-label bias.
+        public var biases: [Float]
+        /// Per-label decision threshold on the score.
+        public var thresholds: [Float]
+        /// The settings used.
+        public var settings: Settings
+        /// How many stories it was trained on.
+        public var trainedOn: Int
+        /// When it was trained.
+        public var trainedAt: Date
+    }
+
+    /// The labels, biases, thresholds and training facts.
+    public let header: Header
+    /// The features (with the IDF learned in training).
+    public let features: TextFeatures
+    /// Per-label weights, sparse.
+    let weights: [SparseVector]
+    /// The weights transposed for scoring: for bucket `b`, entries `offsets[b]..<offsets[b+1]` of
+    /// `labelIDs` and `labelWeights`.
+    private let offsets: [Int32]
+    private let labelIDs: [UInt16]
+    private let labelWeights: [Float]
+
+    init(header: Header, features: TextFeatures, weights: [SparseVector]) {
+        self.header = header
+        self.features = features
+        self.weights = weights
+        var counts = [Int32](repeating: 0, count: (1 << features.bits) + 1)
+        for vector in weights { for index in vector.indices { counts[Int(index) + 1] += 1 } }
+        for bucket in 1..<counts.count { counts[bucket] += counts[bucket - 1] }
+        var fill = counts
+        var ids = [UInt16](repeating: 0, count: Int(counts.last!))
+        var values = [Float](repeating: 0, count: Int(counts.last!))
+        for (label, vector) in weights.enumerated() {
+            for (index, value) in zip(vector.indices, vector.values) {
+                let slot = Int(fill[Int(index)])
+                ids[slot] = UInt16(label)
+                values[slot] = value
+                fill[Int(index)] += 1
+            }
+        }
+        offsets = counts
+        labelIDs = ids
+        labelWeights = values
+    }
+
+    /// The labels it knows.
+    public var labels: [String] { header.labels }
+
+    /// Every label's score (the SVM margin minus the label's threshold: positive means predicted).
+    public func scores(headline: String, body: String) -> [Float] {
+        var scores = zip(header.biases, header.thresholds).map { $0 - $1 }
+        let vector = features.vector(headline: headline, body: body)
+        for (index, value) in zip(vector.indices, vector.values) {
+            let bucket = Int(index)
+            for slot in Int(offsets[bucket])..<Int(offsets[bucket + 1]) {
+                scores[Int(labelIDs[slot])] += labelWeights[slot] * value
+            }
+        }
+        return scores
+    }
+
+    /// The predicted labels with their scores, best first.
+    public func predict(headline: String, body: String) -> [(label: String, score: Float)] {
+        scores(headline: headline, body: body).enumerated().filter { $0.element > 0 }
+            .map { (header.labels[$0.offset], $0.element) }.sorted { $0.1 > $1.1 }
+    }
+}
+
+// MARK: - Training
+
+extension TopicClassifier {
+    /// Trains a model on labelled stories. Runs on the calling thread, using every core through
+    /// Dispatch: call it from a dedicated thread, not from async code.
+    public static func train(_ stories: [LabelledStory], settings: Settings = Settings()) -> TopicClassifier {
+        let labels = Array(Set(stories.flatMap(\.labels))).sorted()
+        let raw = TextFeatures(bits: settings.bits)
+        // Document frequencies, then IDF (smoothed, as scikit-learn's TfidfVectorizer does).
+        var documentFrequency = [Float](repeating: 0, count: 1 << settings.bits)
+        let counts = stories.map { raw.counts(headline: $0.input.headline, body: $0.input.body) }
+        for document in counts { for bucket in document.keys { documentFrequency[Int(bucket)] += 1 } }
+        let total = Float(stories.count)
+        let idf = documentFrequency.map { log((1 + total) / (1 + $0)) + 1 }
+        let features = TextFeatures(bits: settings.bits, idf: idf)
+        let vectors = stories.map { features.vector(headline: $0.input.headline, body: $0.input.body) }
+        let targets = labels.map { label in stories.map { $0.labels.contains(label) } }
+
+        // Thresholds from cross-validation: each fold's stories scored by a model trained on the others.
+        var thresholds = [Float](repeating: 0, count: labels.count)
+        if settings.folds > 1 && stories.count >= settings.folds * 2 {
+            var heldOutScores = [[Float]](repeating: [Float](repeating: 0, count: stories.count), count: labels.count)
+            let fold = (0..<stories.count).map { $0 % settings.folds }
+            for k in 0..<settings.folds {
+                let training = (0..<stories.count).filter { fold[$0] != k }
+                let testing = (0..<stories.count).filter { fold[$0] == k }
+                let models = trainLabels(
+                    vectors: training.map { vectors[$0] }, targets: targets.map { t in training.map { t[$0] } }, settings: settings,
+                    keepDense: true)
+                for (label, model) in models.enumerated() {
+                    for index in testing { heldOutScores[label][index] = model.score(vectors[index]) }
+                }
+            }
+            for label in labels.indices {
+                thresholds[label] = bestThreshold(scores: heldOutScores[label], targets: targets[label])
+            }
+        }
+        let models = trainLabels(vectors: vectors, targets: targets, settings: settings, keepDense: false)
+        let header = Header(
+            labels: labels, biases: models.map(\.bias), thresholds: thresholds, settings: settings, trainedOn: stories.count,
+            trainedAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))  // whole seconds, as the file keeps it
+        return TopicClassifier(header: header, features: features, weights: models.map(\.weights))
+    }
+
+    /// One label's linear model.
+    struct LabelModel: Sendable {
+        var weights: SparseVector
+        var bias: Float
+        var dense: [Float]
+
+        func score(_ vector: SparseVector) -> Float {
+            var sum = bias
+            for (index, value) in zip(vector.indices, vector.values) { sum += dense[Int(index)] * value }
+            return sum
+        }
+    }
+
+    /// Trains one model per label, labels spread over the cores.
+    static func trainLabels(vectors: [SparseVector], targets: [[Bool]], settings: Settings, keepDense: Bool) -> [LabelModel] {
+        let results = UnsafeMutableBufferPointer<LabelModel?>.allocate(capacity: targets.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let output = results
+        DispatchQueue.concurrentPerform(iterations: targets.count) { label in
+            var model = trainOne(vectors: vectors, positive: targets[label], settings: settings, seed: UInt64(label))
+            if !keepDense { model.dense = [] }
+            output[label] = model
+        }
+        return results.map { $0! }
+    }
+
+    /// Dual coordinate descent for the L2-loss linear SVM with a bias feature of 1 (Hsieh et al. 2008,
+    /// LIBLINEAR's solver 1, without shrinking).
+    static func trainOne(vectors: [SparseVector], positive: [Bool], settings: Settings, seed: UInt64) -> LabelModel {
+        let buckets = 1 << settings.bits
+        var w = [Float](repeating: 0, count: buckets)
+        var bias: Float = 0
+        let diagonal = 1 / (2 * settings.cost)
+        var alpha = [Float](repeating: 0, count: vectors.count)
+        let q = vectors.map { vector in vector.values.reduce(0) { $0 + $1 * $1 } + 1 + diagonal }
+        var order = Array(vectors.indices)
+        var random = SplitMix64(seed: seed &+ 0x5EED)
+        for _ in 0..<settings.epochs {
+            order.shuffle(using: &random)
+            var largest: Float = -.infinity
+            var smallest: Float = .infinity
+            for i in order {
+                let y: Float = positive[i] ? 1 : -1
+                let vector = vectors[i]
+                var margin = bias
+                for (index, value) in zip(vector.indices, vector.values) { margin += w[Int(index)] * value }
+                let gradient = y * margin - 1 + diagonal * alpha[i]
+                let projected = alpha[i] == 0 ? min(gradient, 0) : gradient
+                largest = max(largest, projected)
+                smallest = min(smallest, projected)
+                guard projected != 0 else { continue }
+                let old = alpha[i]
+                alpha[i] = max(old - gradient / q[i], 0)
+                let step = (alpha[i] - old) * y
+                for (index, value) in zip(vector.indices, vector.values) { w[Int(index)] += step * value }
+                bias += step
+            }
+            if largest - smallest < 0.01 { break }
+        }
+        var indices: [Int32] = []
+        var values: [Float] = []
+        for (index, weight) in w.enumerated() where abs(weight) >= settings.prune {
+            indices.append(Int32(index))
+            values.append(weight)
+        }
+        return LabelModel(weights: SparseVector(indices: indices, values: values), bias: bias, dense: w)
+    }
+
+    /// The threshold that maximises F1 over held-out scores, kept within [-0.5, 0.5] of the SVM's own 0.
+    static func bestThreshold(scores: [Float], targets: [Bool]) -> Float {
+        let positives = targets.filter { $0 }.count
+        guard positives > 0 else { return 0 }
+        let ranked = zip(scores, targets).sorted { $0.0 > $1.0 }
+        var best: (f1: Float, threshold: Float) = (-1, 0)
+        var truePositives = 0
+        for (rank, entry) in ranked.enumerated() {
+            if entry.1 { truePositives += 1 }
+            let next = rank + 1 < ranked.count ? ranked[rank + 1].0 : entry.0 - 1
+            let threshold = (entry.0 + next) / 2
+            guard threshold >= -0.5 && threshold <= 0.5 else { continue }
+            let predicted = rank + 1
+            let f1 = 2 * Float(truePositives) / Float(predicted + positives)
+            if f1 > best.f1 { best = (f1, threshold) }
+        }
+        return best.f1 < 0 ? 0 : best.threshold
+    }
+}
+
+/// A small, fast, seedable generator, so training is repeatable.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
