@@ -17,7 +17,7 @@ export INGEST_REPLICAS TAG_REPLICAS INDEX_REPLICAS NOTIFY_REPLICAS
 RELEASE_BIN   = $(shell $(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)
 DEBUG_BIN     = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: help deps deps-test build build-release run stop status test chaos bench fuzz clean
+.PHONY: help deps deps-test build build-release run stop status test chaos bench fuzz model clean
 
 help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ chaos: deps-test ## The fault tests at 100,000 stories (CHAOS_STORIES=N to chang
 
 fuzz: deps ## libFuzzer over ingest's parsers for FUZZ_SECONDS (default 300); crash inputs go to Tests/StageTests/FuzzInputs
 	@RUN_DIR=$(RUN_DIR) scripts/fuzz.sh
+
+model: build ## Retrain the bundled topic classifier from seeds/labelled.jsonl (commit the result)
+	$(DEBUG_BIN)/tag train --data seeds/labelled.jsonl --out Sources/TagStage/Resources/topics.model
 
 clean: ## Remove build products and the run directory
 	rm -rf .build .build-fuzz $(RUN_DIR)

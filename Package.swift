@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "TagStage",
             dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle],
-            resources: [.copy("Resources/gazetteer"), .copy("Resources/taxonomy.json")]
+            resources: [.copy("Resources/gazetteer"), .copy("Resources/taxonomy.json"), .copy("Resources/topics.model")]
         ),
         .target(
             name: "IndexStage",

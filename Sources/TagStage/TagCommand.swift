@@ -22,6 +22,12 @@ struct TaggerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Topic taxonomy JSON file (default: the bundled one).", valueName: "file"))
     var taxonomy: String?
 
+    @Option(help: ArgumentHelp("Classifier model from `tag train` (default: the bundled one).", valueName: "file"))
+    var model: String?
+
+    @Flag(help: "Tag with the gazetteer and the taxonomy's keywords only, without a classifier model.")
+    var noModel = false
+
     /// The tagger built from the chosen data.
     func tagger() throws -> Tagger {
         let gazetteerData = try gazetteer.map { path throws(TagDataError) in
@@ -29,7 +35,13 @@ struct TaggerOptions: ParsableArguments {
         } ?? Gazetteer.bundled()
         let taxonomyData = try taxonomy.map { path throws(TagDataError) in try Taxonomy.load(URL(fileURLWithPath: path)) }
             ?? Taxonomy.bundled()
-        return Tagger(gazetteer: gazetteerData, taxonomy: taxonomyData)
+        let classifier = noModel ? nil : try model.map { path throws(TagDataError) in try TopicClassifier.read(from: path) } ?? TopicClassifier.bundled()
+        let tagger = Tagger(gazetteer: gazetteerData, taxonomy: taxonomyData, classifier: classifier)
+        if !tagger.unknownModelLabels.isEmpty {
+            FileHandle.standardError.write(
+                Data("warning: the model's labels \(tagger.unknownModelLabels.joined(separator: ", ")) are not topics of the taxonomy; they are ignored\n".utf8))
+        }
+        return tagger
     }
 }
 

@@ -25,9 +25,11 @@ public struct Tagger: Sendable {
     private let keywords: PhraseMatcher<Int>
     private let topics: [TaxonomyTopic]
     private let topicIndexByCode: [String: Int]
+    private let classifier: TopicClassifier?
 
-    /// Builds a tagger from a gazetteer and a taxonomy.
-    public init(gazetteer: Gazetteer, taxonomy: Taxonomy) {
+    /// Builds a tagger from a gazetteer, a taxonomy and, optionally, a trained classifier whose labels
+    /// are topic codes of the taxonomy (labels the taxonomy does not have are ignored).
+    public init(gazetteer: Gazetteer, taxonomy: Taxonomy, classifier: TopicClassifier? = nil) {
         var entities = PhraseMatcher<Int>()
         for (index, entry) in gazetteer.entries.enumerated() {
             for alias in entry.aliases { entities.add(alias, value: index) }
@@ -42,12 +44,20 @@ public struct Tagger: Sendable {
         self.topics = taxonomy.topics
         self.topicIndexByCode = Dictionary(
             taxonomy.topics.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { first, _ in first })
-        self.version = "tagger/1 gazetteer/\(gazetteer.entries.count) taxonomy/\(taxonomy.version)"
+        self.classifier = classifier
+        let model = classifier.map { " model/\($0.header.trainedOn)@\(RFC3339.format($0.header.trainedAt))" } ?? ""
+        self.version = "tagger/1 gazetteer/\(gazetteer.entries.count) taxonomy/\(taxonomy.version)\(model)"
     }
 
-    /// The tagger built from the project's bundled data.
+    /// The classifier's labels that are not topics of the taxonomy (the tagger ignores them).
+    public var unknownModelLabels: [String] {
+        classifier?.labels.filter { topicIndexByCode[$0] == nil } ?? []
+    }
+
+    /// The tagger built from the project's bundled data: gazetteer, taxonomy and the classifier trained
+    /// on `seeds/labelled.jsonl`.
     public static func bundled() throws(TagDataError) -> Tagger {
-        Tagger(gazetteer: try Gazetteer.bundled(), taxonomy: try Taxonomy.bundled())
+        Tagger(gazetteer: try Gazetteer.bundled(), taxonomy: try Taxonomy.bundled(), classifier: try TopicClassifier.bundled())
     }
 
     /// Tags one story.
@@ -57,7 +67,7 @@ public struct Tagger: Sendable {
             TaggedField(name: "body", text: story.body, weight: 1),
         ]
         return TaggedStory(
-            story: story, entities: findEntities(fields), topics: findTopics(fields), taggedAt: date, tagger: version)
+            story: story, entities: findEntities(fields), topics: findTopics(fields, story: story), taggedAt: date, tagger: version)
     }
 
     private func findEntities(_ fields: [TaggedField]) -> [EntityTag] {
@@ -90,7 +100,7 @@ public struct Tagger: Sendable {
         }
     }
 
-    private func findTopics(_ fields: [TaggedField]) -> [TopicTag] {
+    private func findTopics(_ fields: [TaggedField], story: Story) -> [TopicTag] {
         var weights: [Int: Int] = [:]
         var hits: [Int: [String: Int]] = [:]
         for field in fields {
@@ -109,6 +119,22 @@ public struct Tagger: Sendable {
                 + hits[index, default: [:]].sorted { $0.key < $1.key }
                 .map { $0.value > 1 ? "\($0.key) x\($0.value)" : $0.key }.joined(separator: ", ")
             tags[topic.code] = TopicTag(code: topic.code, name: topic.name, label: topic.label, score: score, reason: reason)
+        }
+        // The classifier's topics: a topic the rules also found keeps the higher score and both reasons.
+        if let classifier {
+            for (label, margin) in classifier.predict(headline: story.headline, body: story.body) {
+                guard let index = topicIndexByCode[label] else { continue }
+                let topic = topics[index]
+                let score = 1 / (1 + exp(-4 * Double(margin))) // above 0.5 exactly when predicted
+                let reason = String(format: "model: margin %.2f over its threshold", margin)
+                if let existing = tags[label] {
+                    tags[label] = TopicTag(
+                        code: topic.code, name: topic.name, label: topic.label, score: max(existing.score, score),
+                        reason: existing.reason + "; " + reason)
+                } else {
+                    tags[label] = TopicTag(code: topic.code, name: topic.name, label: topic.label, score: score, reason: reason)
+                }
+            }
         }
         // A story about a child topic is also about its parents.
         for child in Array(tags.values) {

@@ -82,4 +82,20 @@ struct TaggerTests {
             return error?.line == 3 && error?.message.contains("4 tab-separated columns") == true
         }
     }
+
+    @Test("the bundled classifier finds a topic the keywords miss, says so, and its parent follows")
+    func classifierTopics() throws {
+        let headline = "Container lines cut prices on Asia routes"
+        let body = "Freight rates dropped as new vessels joined the fleet."
+        let withModel = tag(headline, body)
+        let shipping = try #require(withModel.topics.first { $0.code == "news:shipping" }, "\(withModel.topics)")
+        #expect(shipping.reason.hasPrefix("model: margin") && shipping.score > 0.5)
+        #expect(withModel.topics.contains { $0.code == "medtop:04000000" && $0.reason == "parent of Ports and shipping" })
+        #expect(withModel.tagger.contains("model/69@"))
+
+        let rulesOnly = Tagger(gazetteer: try Gazetteer.bundled(), taxonomy: try Taxonomy.bundled())
+        let without = rulesOnly.tag(Story(id: "t", headline: headline, body: body))
+        #expect(!without.topics.contains { $0.code == "news:shipping" })
+    }
 }
+

@@ -7,6 +7,15 @@ import NewsModel
 extension TopicClassifier {
     static let magic = Data("NEWSCLS1".utf8)
 
+    /// The model shipped with the project (`Resources/topics.model`, trained on `seeds/labelled.jsonl`
+    /// by `make model`).
+    public static func bundled() throws(TagDataError) -> TopicClassifier {
+        guard let url = Bundle.module.url(forResource: "topics", withExtension: "model") else {
+            throw TagDataError(file: "topics.model", message: "the bundled classifier model is missing from the build")
+        }
+        return try read(from: url.path)
+    }
+
     /// Writes the model to `path`.
     public func write(to path: String) throws {
         var data = Self.magic
