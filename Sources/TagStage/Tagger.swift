@@ -122,7 +122,8 @@ public struct Tagger: Sendable {
         }
         // The classifier's topics: a topic the rules also found keeps the higher score and both reasons.
         if let classifier {
-            for (label, margin) in classifier.predict(headline: story.headline, body: story.body) {
+            let words = fields.map { $0.tokens.map(\.text) }  // the same words TextTokenizer.words gives
+            for (label, margin) in classifier.predict(headlineWords: words[0], bodyWords: words[1]) {
                 guard let index = topicIndexByCode[label] else { continue }
                 let topic = topics[index]
                 let score = 1 / (1 + exp(-4 * Double(margin))) // above 0.5 exactly when predicted

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NewsModel
+import TagStage
 
 /// `news-bench`: end-to-end stories per second and submit-to-alert latency for 1 and 2 tag replicas,
 /// beside the raw ZeroMQ ipc:// throughput for messages of the same size, measured in the same run.
@@ -36,6 +37,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Stories for the ingest-rate run.")
     var ingestStories = 20_000
+
+    @Option(help: "Measure the tagger on one core; write the stories and the mentions found into this directory.")
+    var taggingOut: String?
 
     @Option(help: "Write the figures as JSON to this file as well.")
     var json: String?
@@ -90,6 +94,20 @@ struct BenchCommand: AsyncParsableCommand {
             ingestFigures = ["stories": result.stories, "storiesPerSecond": result.storiesPerSecond]
         }
 
+        var taggingFigures: [String: Any] = [:]
+        if let taggingOut {
+            try FileManager.default.createDirectory(atPath: taggingOut, withIntermediateDirectories: true)
+            let taggingCorpus = BenchCorpus.load(directory: reuters, limit: ingestStories) ?? BenchCorpus.generated(count: ingestStories)
+            let result = try TaggingBenchmark.run(
+                corpus: taggingCorpus, tagger: try Tagger.bundled(), storiesOut: taggingOut + "/stories.jsonl",
+                mentionsOut: taggingOut + "/mentions.tsv")
+            say(
+                String(
+                    format: "tagging on one thread (entities, keyword topics and the classifier, %d stories): %.0f stories/s; mentions: %@",
+                    result.stories, result.storiesPerSecond, result.mentions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            taggingFigures = ["stories": result.stories, "storiesPerSecond": result.storiesPerSecond, "mentions": result.mentions]
+        }
+
         var template = Array("/tmp/nraw-XXXXXX".utf8CString)
         let directory = String(cString: mkdtemp(&template)!)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -117,7 +135,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if let json {
             let object: [String: Any] = [
-                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures, "ingest": ingestFigures,
+                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures, "ingest": ingestFigures, "tagging": taggingFigures,
                 "pipeline": results.map {
                     ["offeredPerSecond": $0.offered ?? 0, "tagReplicas": $0.tagReplicas, "stories": $0.stories, "storiesPerSecond": $0.storiesPerSecond,
                      "p50ms": $0.p50, "p99ms": $0.p99, "maxms": $0.max, "ratioToRaw": $0.storiesPerSecond / raw]

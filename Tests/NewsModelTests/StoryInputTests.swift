@@ -1,5 +1,5 @@
 import Foundation
-import NewsModel
+@testable import NewsModel
 import Testing
 
 @Suite("The public story input format")
@@ -121,5 +121,16 @@ struct TextHelperTests {
     ])
     func words(text: String) {
         #expect(TextTokenizer.words(in: text) == TextTokenizer.tokens(in: text).map(\.text))
+    }
+}
+
+@Suite("Tokenizer paths")
+struct TokenizerPathTests {
+    @Test("the ASCII fast path and the scalar path give the same tokens and offsets", arguments: [
+        "Tariffs on Iran's OIL, 2026!", "Café crème—déjà vu at 9am", "naïve_test x2 ÉCOLE", "日本の首相 said: yes", "a\u{301}b c",
+        "", "— dash", "U.S. officials: 5.6%", "mixedÅscii and Ωmega 🎉 ok", "tab\there\nnew line",
+    ])
+    func samePaths(text: String) {
+        #expect(TextTokenizer.tokens(in: text) == TextTokenizer.scalarTokens(in: text))
     }
 }

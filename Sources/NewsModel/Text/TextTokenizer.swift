@@ -18,8 +18,55 @@ public enum TextTokenizer {
         public var end: Int
     }
 
-    /// The tokens of `text`, in order.
+    /// The tokens of `text`, in order. Runs of ASCII letters and digits are cut and folded as bytes;
+    /// runs with other scalars go through ``scalarTokens(in:)``.
     public static func tokens(in text: String) -> [Token] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var tokens: [Token] = []
+            var index = 0
+            var offset = 0  // in scalars
+            while index < bytes.count {
+                guard bytes[index] >= 0x80 || isTokenByte(bytes[index]) else {
+                    index += 1
+                    offset += 1
+                    continue
+                }
+                var end = index
+                var ascii = true
+                while end < bytes.count && (bytes[end] >= 0x80 || isTokenByte(bytes[end])) {
+                    if bytes[end] >= 0x80 { ascii = false }
+                    end += 1
+                }
+                let run = UnsafeBufferPointer(rebasing: bytes[index..<end])
+                if ascii {
+                    let length = run.count
+                    let folded = String(unsafeUninitializedCapacity: length) { buffer in
+                        for position in 0..<length {
+                            let byte = run[position]
+                            buffer[position] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+                        }
+                        return length
+                    }
+                    tokens.append(Token(text: folded, raw: String(decoding: run, as: UTF8.self), start: offset, end: offset + length))
+                    offset += length
+                } else {
+                    let piece = String(decoding: run, as: UTF8.self)
+                    for var token in scalarTokens(in: piece) {
+                        token.start += offset
+                        token.end += offset
+                        tokens.append(token)
+                    }
+                    offset += piece.unicodeScalars.count
+                }
+                index = end
+            }
+            return tokens
+        }
+    }
+
+    /// The tokens of `text`, scalar by scalar (any text; ``tokens(in:)`` uses it for non-ASCII runs).
+    static func scalarTokens(in text: String) -> [Token] {
         var tokens: [Token] = []
         let scalars = text.unicodeScalars
         var tokenStart: String.Index?

@@ -31,36 +31,58 @@ public struct TextFeatures: Sendable {
         self.idf = idf
     }
 
-    /// The raw term counts of `headline` and `body` by bucket, unsorted.
+    /// The raw term counts of `headline` and `body` by bucket.
     public func counts(headline: String, body: String) -> [Int32: Float] {
+        let (indices, counts) = bucketCounts(headlineWords: TextTokenizer.words(in: headline), bodyWords: TextTokenizer.words(in: body))
+        return Dictionary(uniqueKeysWithValues: zip(indices, counts))
+    }
+
+    /// The buckets hit by the folded words of the headline (counted twice) and body, ascending, with
+    /// their counts: hashes collected, sorted and counted in runs (no dictionary).
+    func bucketCounts(headlineWords: [String], bodyWords: [String]) -> (indices: [Int32], counts: [Float]) {
         let mask = UInt64((1 << bits) - 1)
-        var counts: [Int32: Float] = [:]
-        func add(_ words: [String], times: Float) {
+        var buckets: [Int32] = []
+        buckets.reserveCapacity(4 * headlineWords.count + 2 * bodyWords.count)
+        func add(_ words: [String], times: Int) {
             var previous: UInt64?
             for word in words {
                 let hash = Self.fnv1a(word, seed: 0xcbf2_9ce4_8422_2325)
-                counts[Int32(truncatingIfNeeded: hash & mask), default: 0] += times
+                for _ in 0..<times { buckets.append(Int32(truncatingIfNeeded: hash & mask)) }
                 if let previous {
                     // A word pair: the pair's own hash, from the first word's hash and the second word.
                     let pair = Self.fnv1a(word, seed: previous ^ 0x9E37_79B9_7F4A_7C15)
-                    counts[Int32(truncatingIfNeeded: pair & mask), default: 0] += times
+                    for _ in 0..<times { buckets.append(Int32(truncatingIfNeeded: pair & mask)) }
                 }
                 previous = hash
             }
         }
-        add(TextTokenizer.words(in: headline), times: 2)
-        add(TextTokenizer.words(in: body), times: 1)
-        return counts
+        add(headlineWords, times: 2)
+        add(bodyWords, times: 1)
+        buckets.sort()
+        var indices: [Int32] = []
+        var counts: [Float] = []
+        for bucket in buckets {
+            if indices.last == bucket {
+                counts[counts.count - 1] += 1
+            } else {
+                indices.append(bucket)
+                counts.append(1)
+            }
+        }
+        return (indices, counts)
     }
 
     /// The weighted, unit-length vector of a story.
     public func vector(headline: String, body: String) -> SparseVector {
-        let counts = counts(headline: headline, body: body)
-        var indices = Array(counts.keys)
-        indices.sort()
-        var values = indices.map { (1 + log(counts[$0]!)) * idf[Int($0)] }
+        vector(headlineWords: TextTokenizer.words(in: headline), bodyWords: TextTokenizer.words(in: body))
+    }
+
+    /// The weighted, unit-length vector of a story already split into folded words.
+    public func vector(headlineWords: [String], bodyWords: [String]) -> SparseVector {
+        let (indices, counts) = bucketCounts(headlineWords: headlineWords, bodyWords: bodyWords)
+        var values = zip(indices, counts).map { (1 + log($0.1)) * idf[Int($0.0)] }
         let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        if norm > 0 { values = values.map { $0 / norm } }
+        if norm > 0 { for index in values.indices { values[index] /= norm } }
         return SparseVector(indices: indices, values: values)
     }
 

@@ -81,8 +81,16 @@ public struct TopicClassifier: Sendable {
 
     /// Every label's score (the SVM margin minus the label's threshold: positive means predicted).
     public func scores(headline: String, body: String) -> [Float] {
+        scores(features.vector(headline: headline, body: body))
+    }
+
+    /// Every label's score for a story already split into folded words (``TextTokenizer/words(in:)``).
+    public func scores(headlineWords: [String], bodyWords: [String]) -> [Float] {
+        scores(features.vector(headlineWords: headlineWords, bodyWords: bodyWords))
+    }
+
+    private func scores(_ vector: SparseVector) -> [Float] {
         var scores = zip(header.biases, header.thresholds).map { $0 - $1 }
-        let vector = features.vector(headline: headline, body: body)
         for (index, value) in zip(vector.indices, vector.values) {
             let bucket = Int(index)
             for slot in Int(offsets[bucket])..<Int(offsets[bucket + 1]) {
@@ -94,8 +102,16 @@ public struct TopicClassifier: Sendable {
 
     /// The predicted labels with their scores, best first.
     public func predict(headline: String, body: String) -> [(label: String, score: Float)] {
-        scores(headline: headline, body: body).enumerated().filter { $0.element > 0 }
-            .map { (header.labels[$0.offset], $0.element) }.sorted { $0.1 > $1.1 }
+        predicted(scores(headline: headline, body: body))
+    }
+
+    /// The predicted labels of a story already split into folded words, best first.
+    public func predict(headlineWords: [String], bodyWords: [String]) -> [(label: String, score: Float)] {
+        predicted(scores(headlineWords: headlineWords, bodyWords: bodyWords))
+    }
+
+    private func predicted(_ scores: [Float]) -> [(label: String, score: Float)] {
+        scores.enumerated().filter { $0.element > 0 }.map { (header.labels[$0.offset], $0.element) }.sorted { $0.1 > $1.1 }
     }
 }
 
