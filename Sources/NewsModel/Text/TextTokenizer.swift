@@ -21,48 +21,21 @@ public enum TextTokenizer {
     /// The tokens of `text`, in order. Runs of ASCII letters and digits are cut and folded as bytes;
     /// runs with other scalars go through ``scalarTokens(in:)``.
     public static func tokens(in text: String) -> [Token] {
-        var text = text
-        return text.withUTF8 { bytes in
-            var tokens: [Token] = []
-            var index = 0
-            var offset = 0  // in scalars
-            while index < bytes.count {
-                guard bytes[index] >= 0x80 || isTokenByte(bytes[index]) else {
-                    index += 1
-                    offset += 1
-                    continue
-                }
-                var end = index
-                var ascii = true
-                while end < bytes.count && (bytes[end] >= 0x80 || isTokenByte(bytes[end])) {
-                    if bytes[end] >= 0x80 { ascii = false }
-                    end += 1
-                }
-                let run = UnsafeBufferPointer(rebasing: bytes[index..<end])
-                if ascii {
-                    let length = run.count
-                    let folded = String(unsafeUninitializedCapacity: length) { buffer in
-                        for position in 0..<length {
-                            let byte = run[position]
-                            buffer[position] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
-                        }
-                        return length
-                    }
-                    tokens.append(Token(text: folded, raw: String(decoding: run, as: UTF8.self), start: offset, end: offset + length))
-                    offset += length
-                } else {
-                    let piece = String(decoding: run, as: UTF8.self)
-                    for var token in scalarTokens(in: piece) {
-                        token.start += offset
-                        token.end += offset
-                        tokens.append(token)
-                    }
-                    offset += piece.unicodeScalars.count
-                }
-                index = end
+        var tokens: [Token] = []
+        forEachRun(in: text) { run, ascii, offset in
+            if ascii {
+                tokens.append(Token(text: lowercasedASCII(run), raw: String(decoding: run, as: UTF8.self), start: offset, end: offset + run.count))
+                return run.count
             }
-            return tokens
+            let piece = String(decoding: run, as: UTF8.self)
+            for var token in scalarTokens(in: piece) {
+                token.start += offset
+                token.end += offset
+                tokens.append(token)
+            }
+            return piece.unicodeScalars.count
         }
+        return tokens
     }
 
     /// The tokens of `text`, scalar by scalar (any text; ``tokens(in:)`` uses it for non-ASCII runs).
@@ -95,43 +68,54 @@ public enum TextTokenizer {
     }
 
     /// The folded tokens of `text` only (``tokens(in:)`` without the raw text and offsets): the fast
-    /// path for matching and hashing. ASCII runs are cut and lower-cased as bytes.
+    /// path for matching and hashing.
     public static func words(in text: String) -> [String] {
+        var words: [String] = []
+        forEachRun(in: text) { run, ascii, _ in
+            if ascii {
+                words.append(lowercasedASCII(run))
+                return run.count
+            }
+            let piece = String(decoding: run, as: UTF8.self)
+            words += scalarTokens(in: piece).map(\.text)
+            return piece.unicodeScalars.count
+        }
+        return words
+    }
+
+    /// Calls `body` with each maximal run of ASCII token bytes and non-ASCII bytes in `text`, whether
+    /// the run is all ASCII, and its offset in scalars; `body` returns the run's length in scalars.
+    /// Non-ASCII scalars may be letters or separators, so such runs need the scalar path.
+    private static func forEachRun(in text: String, _ body: (UnsafeBufferPointer<UInt8>, Bool, Int) -> Int) {
         var text = text
-        return text.withUTF8 { bytes in
-            var words: [String] = []
+        text.withUTF8 { bytes in
             var index = 0
+            var offset = 0
             while index < bytes.count {
                 guard bytes[index] >= 0x80 || isTokenByte(bytes[index]) else {
                     index += 1
+                    offset += 1
                     continue
                 }
-                // A run of token bytes and non-ASCII bytes; all ASCII is one token, anything else goes
-                // through the general path (non-ASCII scalars may be letters or separators).
                 var end = index
                 var ascii = true
                 while end < bytes.count && (bytes[end] >= 0x80 || isTokenByte(bytes[end])) {
                     if bytes[end] >= 0x80 { ascii = false }
                     end += 1
                 }
-                let length = end - index
-                if ascii {
-                    let start = index
-                    words.append(
-                        String(unsafeUninitializedCapacity: length) { buffer in
-                            for offset in 0..<length {
-                                let byte = bytes[start + offset]
-                                buffer[offset] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
-                            }
-                            return length
-                        })
-                } else {
-                    let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self)
-                    words += tokens(in: run).map(\.text)
-                }
+                offset += body(UnsafeBufferPointer(rebasing: bytes[index..<end]), ascii, offset)
                 index = end
             }
-            return words
+        }
+    }
+
+    private static func lowercasedASCII(_ run: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: run.count) { buffer in
+            for position in 0..<run.count {
+                let byte = run[position]
+                buffer[position] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+            }
+            return run.count
         }
     }
 
