@@ -22,6 +22,9 @@ struct TaggerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Topic taxonomy JSON file (default: the bundled one).", valueName: "file"))
     var taxonomy: String?
 
+    @Option(name: .customLong("topics"), help: ArgumentHelp("Your own topics, in the taxonomy's format, added to it (a known code replaces that topic); repeatable.", valueName: "file"))
+    var extraTopics: [String] = []
+
     @Option(help: ArgumentHelp("Classifier model from `tag train` (default: the bundled one).", valueName: "file"))
     var model: String?
 
@@ -33,8 +36,9 @@ struct TaggerOptions: ParsableArguments {
         let gazetteerData = try gazetteer.map { path throws(TagDataError) in
             try Gazetteer.load(directory: URL(fileURLWithPath: path, isDirectory: true))
         } ?? Gazetteer.bundled()
-        let taxonomyData = try taxonomy.map { path throws(TagDataError) in try Taxonomy.load(URL(fileURLWithPath: path)) }
+        var taxonomyData = try taxonomy.map { path throws(TagDataError) in try Taxonomy.load(URL(fileURLWithPath: path)) }
             ?? Taxonomy.bundled()
+        for file in extraTopics { taxonomyData = try taxonomyData.adding(URL(fileURLWithPath: file)) }
         let classifier = noModel ? nil : try model.map { path throws(TagDataError) in try TopicClassifier.read(from: path) } ?? TopicClassifier.bundled()
         let tagger = Tagger(gazetteer: gazetteerData, taxonomy: taxonomyData, classifier: classifier)
         if !tagger.unknownModelLabels.isEmpty {

@@ -32,8 +32,31 @@ public struct Taxonomy: Codable, Sendable {
         return try load(url)
     }
 
-    /// Reads and checks a taxonomy file.
+    /// Reads and checks a taxonomy file: codes unique, every parent in the file.
     public static func load(_ url: URL) throws(TagDataError) -> Taxonomy {
+        let taxonomy = try decode(url)
+        try taxonomy.checkParents(file: url.path)
+        return taxonomy
+    }
+
+    /// This taxonomy with the user's topics from `url` (the same format) added: a topic with a new
+    /// code is added, one with an existing code replaces it; parents may be in either file.
+    public func adding(_ url: URL) throws(TagDataError) -> Taxonomy {
+        let extra = try Self.decode(url)
+        var merged = topics
+        for topic in extra.topics {
+            if let index = merged.firstIndex(where: { $0.code == topic.code }) {
+                merged[index] = topic
+            } else {
+                merged.append(topic)
+            }
+        }
+        let taxonomy = Taxonomy(version: version + "+" + extra.version, topics: merged)
+        try taxonomy.checkParents(file: url.path)
+        return taxonomy
+    }
+
+    private static func decode(_ url: URL) throws(TagDataError) -> Taxonomy {
         let taxonomy: Taxonomy
         do {
             taxonomy = try JSONDecoder().decode(Taxonomy.self, from: Data(contentsOf: url))
@@ -48,12 +71,16 @@ public struct Taxonomy: Codable, Sendable {
                 throw TagDataError(file: url.path, message: "topic code \(topic.code) appears twice")
             }
         }
-        for topic in taxonomy.topics {
+        return taxonomy
+    }
+
+    private func checkParents(file: String) throws(TagDataError) {
+        let codes = Set(topics.map(\.code))
+        for topic in topics {
             if let parent = topic.parent, !codes.contains(parent) {
-                throw TagDataError(file: url.path, message: "topic \(topic.code) names parent \(parent), which is not in the file")
+                throw TagDataError(file: file, message: "topic \(topic.code) names parent \(parent), which is not in the taxonomy")
             }
         }
-        return taxonomy
     }
 
     /// The topic with `code`.

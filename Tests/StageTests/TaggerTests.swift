@@ -97,5 +97,27 @@ struct TaggerTests {
         let without = rulesOnly.tag(Story(id: "t", headline: headline, body: body))
         #expect(!without.topics.contains { $0.code == "news:shipping" })
     }
+
+    @Test("users add their own topics beside the bundled taxonomy; a child brings its parent")
+    func userTopics() throws {
+        let directory = NSTemporaryDirectory() + "topics-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = URL(fileURLWithPath: directory + "/fisheries.json")
+        try Data(
+            #"{"version": "desk-1", "topics": [{"code": "desk:fisheries", "name": "fisheries", "label": "Fisheries", "parent": "medtop:04000000", "keywords": ["trawler", "fishing quota"], "minWeight": 1}]}"#
+                .utf8
+        ).write(to: file)
+        let taxonomy = try Taxonomy.bundled().adding(file)
+        #expect(taxonomy.version.hasSuffix("+desk-1"))
+        let tagger = Tagger(gazetteer: try Gazetteer.bundled(), taxonomy: taxonomy)
+        let tagged = tagger.tag(Story(id: "f", headline: "Trawler fleet idle", body: "Boats stayed in port."))
+        #expect(tagged.topics.contains { $0.code == "desk:fisheries" && $0.label == "Fisheries" })
+        #expect(tagged.topics.contains { $0.code == "medtop:04000000" && $0.reason == "parent of Fisheries" })
+
+        try Data(#"{"version": "x", "topics": [{"code": "desk:a", "name": "a", "label": "A", "parent": "desk:none", "keywords": []}]}"#.utf8)
+            .write(to: file)
+        #expect { try Taxonomy.bundled().adding(file) } throws: { ($0 as? TagDataError)?.message.contains("desk:none") == true }
+    }
 }
 
