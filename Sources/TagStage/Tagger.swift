@@ -74,8 +74,25 @@ public struct Tagger: Sendable {
         var order: [Int] = []
         var mentions: [Int: [Mention]] = [:]
         var aliases: [Int: Set<String>] = [:]
+        // Names the gazetteer does not know, by id, in the order first seen.
+        var foundOrder: [String] = []
+        var found: [String: EntityTag] = [:]
         for field in fields {
-            for match in entities.matches(in: field.tokens) {
+            let matches = entities.matches(in: field.tokens)
+            for name in NameFinder.find(tokens: field.tokens, scalars: field.scalars, taken: matches.map(\.tokenRange)) {
+                let start = field.tokens[name.tokenRange.lowerBound].start
+                let end = field.tokens[name.tokenRange.upperBound - 1].end
+                let text = String(String.UnicodeScalarView(field.scalars[start..<end]))
+                let id = "found:\(name.type.rawValue):" + field.tokens[name.tokenRange].map(\.text).joined(separator: "-")
+                let mention = Mention(field: field.name, start: start, end: end, text: text)
+                if found[id] == nil {
+                    foundOrder.append(id)
+                    found[id] = EntityTag(
+                        id: id, type: name.type, name: field.tokens[name.tokenRange].map(\.raw).joined(separator: " "), mentions: [], confidence: name.confidence, reason: "not in the gazetteer; \(name.reason)")
+                }
+                found[id]!.mentions.append(mention)
+            }
+            for match in matches {
                 let start = field.tokens[match.tokenRange.lowerBound].start
                 var end = field.tokens[match.tokenRange.upperBound - 1].end
                 // An alias that ends in a full stop ("U.S.") takes the stop with it.
@@ -87,7 +104,7 @@ public struct Tagger: Sendable {
                 aliases[index, default: []].insert(match.phrase.alias)
             }
         }
-        return order.map { index in
+        let known: [EntityTag] = order.map { index in
             let entry = entries[index]
             let matchedAliases = aliases[index, default: []].sorted()
             let onlyAcronyms = matchedAliases.allSatisfy { alias in
@@ -98,6 +115,7 @@ public struct Tagger: Sendable {
                 confidence: onlyAcronyms ? 0.8 : 0.95,
                 reason: "gazetteer: " + matchedAliases.map { "\"\($0)\"" }.joined(separator: ", "))
         }
+        return known + foundOrder.map { found[$0]! }
     }
 
     private func findTopics(_ fields: [TaggedField], story: Story) -> [TopicTag] {

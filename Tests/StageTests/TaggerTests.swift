@@ -119,5 +119,26 @@ struct TaggerTests {
             .write(to: file)
         #expect { try Taxonomy.bundled().adding(file) } throws: { ($0 as? TagDataError)?.message.contains("desk:none") == true }
     }
+
+    @Test("names the gazetteer does not know are found by titles and organisation words, with lower confidence")
+    func unknownNames() throws {
+        let tagged = tag(
+            "Harbour Freight Corp reports record year",
+            "Secretary of State Ana Moreno met the chairman of the Bank of Lumeria. Judge Tomas\nHalloran ruled on Monday. "
+                + "The Securities and Exchange Commission and the Lumen Works Inc board agreed. Volcker and International Monetary Fund staff met. "
+                + "BIG HEADLINE WORDS Said Nothing.")
+        func entity(_ name: String) -> EntityTag? { tagged.entities.first { $0.name == name } }
+        let company = try #require(entity("Harbour Freight Corp"), "\(tagged.entities.map(\.name))")
+        #expect(company.type == .organization && company.confidence < 0.9 && company.id == "found:organization:harbour-freight-corp")
+        #expect(company.reason.contains("not in the gazetteer") && company.mentions.first?.field == "headline")
+        #expect(entity("Ana Moreno")?.type == .person, "the title and its office are not part of the name")
+        #expect(entity("Bank of Lumeria")?.type == .organization)
+        let judge = try #require(entity("Tomas Halloran"), "a name wrapped over two lines is one name")
+        #expect(judge.type == .person && judge.mentions.first?.text == "Tomas\nHalloran")
+        #expect(entity("Securities and Exchange Commission")?.type == .organization)
+        #expect(entity("Lumen Works Inc")?.type == .organization)
+        #expect(entity("International Monetary Fund")?.type == .organization, "\"and\" does not join two names")
+        #expect(!tagged.entities.contains { $0.name.contains("Volcker and") || $0.name.contains("BIG") || $0.name == "Monday" })
+    }
 }
 
