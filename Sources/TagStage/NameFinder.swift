@@ -44,8 +44,15 @@ enum NameFinder {
 
     /// The names in a field's tokens, leaving out the token ranges already taken.
     static func find(tokens: [TextTokenizer.Token], scalars: [Unicode.Scalar], taken: [Range<Int>]) -> [Found] {
-        func isTaken(_ index: Int) -> Bool { taken.contains { $0.contains(index) } }
+        var takenMask = [Bool](repeating: false, count: tokens.count)
+        for range in taken { for index in range { takenMask[index] = true } }
+        func isTaken(_ index: Int) -> Bool { takenMask[index] }
         func isCapitalised(_ token: TextTokenizer.Token) -> Bool {
+            // Most tokens are ASCII and lower case: decided from the bytes.
+            if let first = token.raw.utf8.first, first < 0x80 {
+                guard first >= 0x41 && first <= 0x5A else { return false }
+                if token.raw.utf8.allSatisfy({ $0 < 0x80 }) { return token.raw.utf8.contains { $0 >= 0x61 && $0 <= 0x7A } }
+            }
             guard let first = token.raw.unicodeScalars.first, first.properties.isUppercase else { return false }
             // A word in capitals throughout (a shouting headline, an acronym) is not taken as a name.
             return token.raw.unicodeScalars.dropFirst().contains { $0.properties.isLowercase }
