@@ -140,5 +140,14 @@ struct TaggerTests {
         #expect(entity("International Monetary Fund")?.type == .organization, "\"and\" does not join two names")
         #expect(!tagged.entities.contains { $0.name.contains("Volcker and") || $0.name.contains("BIG") || $0.name == "Monday" })
     }
+
+    @Test("states and provinces from ISO 3166-2 are places with their codes; a name shared with a country stays the country")
+    func subdivisions() {
+        let tagged = tag("Floods in Queensland and Arunachal Pradesh", "California and Ontario sent help; Georgia's government thanked them.")
+        let ids = Set(tagged.entities.map(\.id))
+        #expect(ids.isSuperset(of: ["iso3166-2:AU-QLD", "iso3166-2:IN-AR", "iso3166-2:US-CA", "iso3166-2:CA-ON"]), "\(ids)")
+        #expect(ids.contains("iso3166:GE") && !ids.contains("iso3166-2:US-GA"))
+        #expect(tagged.entities.first { $0.id == "iso3166-2:IN-AR" }?.name == "Arunāchal Pradesh")
+    }
 }
 
