@@ -38,8 +38,10 @@ public struct IndexService: Service {
                 case .search(let search):
                     runtime.counters.increment("searches")
                     return try await index.search(search)
+                case .stories(let page):
+                    return try await index.stories(page)
                 default:
-                    throw ControlFailure(code: .unknownMethod, message: "index answers search and status, not \(request.method)")
+                    throw ControlFailure(code: .unknownMethod, message: "index answers search, stories and status, not \(request.method)")
                 }
             },
             handleBatch: { messages in

@@ -85,6 +85,27 @@ public final class StoryIndex: Sendable {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM story") ?? 0 }
     }
 
+    /// Stored stories, oldest first (by row), from the cursor on.
+    public func stories(_ request: StoriesRequest) async throws -> StoriesPage {
+        guard (1...1000).contains(request.limit) else {
+            throw ControlFailure(code: .badRequest, message: "limit must be 1 to 1000")
+        }
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rowid, tagged_json FROM story WHERE rowid > ? AND (? IS NULL OR received_at >= ?)
+                    ORDER BY rowid LIMIT ?
+                    """,
+                arguments: [request.after ?? 0, request.since.map(RFC3339.format), request.since.map(RFC3339.format), request.limit])
+            let decoder = JSONCoding.decoder()
+            let stories = try rows.map { row -> Story in
+                try decoder.decode(TaggedStory.self, from: Data((row["tagged_json"] as String).utf8)).story
+            }
+            return StoriesPage(stories: stories, next: rows.count == request.limit ? rows.last?["rowid"] : nil)
+        }
+    }
+
     /// Runs a search.
     /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.
     public func search(_ request: SearchRequest) async throws -> SearchResult {

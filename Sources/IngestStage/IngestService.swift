@@ -76,6 +76,8 @@ public struct IngestService: Service {
                             return try await intake.submit(submission)
                         case .submitDocument(let document):
                             return try await intake.submit(document: document)
+                        case .resubmit(let request):
+                            return try await intake.resubmit(request.stories)
                         case .addFeed(let feed):
                             try Self.validate(feed)
                             return try await registry.add(feed)
@@ -89,7 +91,7 @@ public struct IngestService: Service {
                         default:
                             throw ControlFailure(
                                 code: .unknownMethod,
-                                message: "ingest answers submit, submit_document, feeds, feeds_add, feeds_remove and status, not \(request.method)")
+                                message: "ingest answers submit, submit_document, resubmit, feeds, feeds_add, feeds_remove and status, not \(request.method)")
                         }
                     },
                     handleBatch: { _ in })

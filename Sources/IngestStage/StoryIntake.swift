@@ -70,6 +70,14 @@ public struct StoryIntake: Sendable {
         return SubmitResult(accepted: published.accepted, duplicates: published.duplicates)
     }
 
+    /// Journals stored stories again, unchanged (ids, clusters and dates kept) and without the duplicate
+    /// check, so that tag sees them with its current taxonomy and model (`newsctl retag`).
+    func resubmit(_ stories: [Story]) async throws -> SubmitResult {
+        try await output.emit(stories.map { (.story($0), StreamTopic.storyIngested, Date()) }, counters: runtime.counters)
+        runtime.counters.increment("resubmitted", by: stories.count)
+        return SubmitResult(accepted: stories.enumerated().map { .init(line: $0.offset + 1, id: $0.element.id) })
+    }
+
     /// Journals the stories that are not exact duplicates (each with its near-duplicate cluster), then
     /// remembers them; counts what was accepted and skipped.
     private func publish(_ stories: [(line: Int, story: Story)]) async throws -> (accepted: [SubmitResult.Accepted], duplicates: [SubmitResult.Duplicate]) {

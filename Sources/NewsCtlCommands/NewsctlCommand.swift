@@ -9,7 +9,7 @@ public struct NewsctlCommand: AsyncParsableCommand {
         discussion: "Every command takes --run-dir (default ./run) to find a pipeline started by `make run`.",
         subcommands: [
             PublishCommand.self, SearchCommand.self, SubscribeCommand.self, SubscriptionsCommand.self,
-            UnsubscribeCommand.self, AlertsCommand.self, TailCommand.self, StatusCommand.self, FeedsCommand.self,
+            UnsubscribeCommand.self, AlertsCommand.self, TailCommand.self, StatusCommand.self, FeedsCommand.self, RetagCommand.self,
         ])
 
     public init() {}

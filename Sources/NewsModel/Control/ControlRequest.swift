@@ -15,8 +15,12 @@ public enum ControlRequest: Sendable, Hashable {
     case listFeeds
     /// `ingest`: stop polling a feed. Reply: its last ``PolledFeed``.
     case removeFeed(FeedURLRequest)
+    /// `ingest`: journal stored stories again, unchanged, for retagging. Reply: ``SubmitResult``.
+    case resubmit(ResubmitRequest)
     /// `index`: search. Reply: ``SearchResult``.
     case search(SearchRequest)
+    /// `index`: stored stories, oldest first, a page at a time. Reply: ``StoriesPage``.
+    case stories(StoriesRequest)
     /// `notify`: store a subscription. Reply: ``SubscribeResult``.
     case subscribe(SubscribeRequest)
     /// `notify`: every subscription. Reply: `[Subscription]`.
@@ -35,7 +39,9 @@ public enum ControlRequest: Sendable, Hashable {
         case .addFeed: "feeds_add"
         case .listFeeds: "feeds"
         case .removeFeed: "feeds_remove"
+        case .resubmit: "resubmit"
         case .search: "search"
+        case .stories: "stories"
         case .subscribe: "subscribe"
         case .listSubscriptions: "subscriptions"
         case .unsubscribe: "unsubscribe"
@@ -142,6 +148,8 @@ extension ControlRequest: Codable {
         case "feeds_add": self = .addFeed(try container.decode(FeedAddRequest.self, forKey: .params))
         case "feeds": self = .listFeeds
         case "feeds_remove": self = .removeFeed(try container.decode(FeedURLRequest.self, forKey: .params))
+        case "resubmit": self = .resubmit(try container.decode(ResubmitRequest.self, forKey: .params))
+        case "stories": self = .stories(try container.decode(StoriesRequest.self, forKey: .params))
         case "search": self = .search(try container.decode(SearchRequest.self, forKey: .params))
         case "subscribe": self = .subscribe(try container.decode(SubscribeRequest.self, forKey: .params))
         case "subscriptions": self = .listSubscriptions
@@ -162,6 +170,8 @@ extension ControlRequest: Codable {
         case .submit(let params): try container.encode(params, forKey: .params)
         case .submitDocument(let params): try container.encode(params, forKey: .params)
         case .search(let params): try container.encode(params, forKey: .params)
+        case .resubmit(let params): try container.encode(params, forKey: .params)
+        case .stories(let params): try container.encode(params, forKey: .params)
         case .subscribe(let params): try container.encode(params, forKey: .params)
         case .unsubscribe(let id): try container.encode(IDParams(id: id), forKey: .params)
         case .listAlerts(let params): try container.encode(params, forKey: .params)
