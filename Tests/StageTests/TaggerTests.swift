@@ -149,5 +149,13 @@ struct TaggerTests {
         #expect(ids.contains("iso3166:GE") && !ids.contains("iso3166-2:US-GA"))
         #expect(tagged.entities.first { $0.id == "iso3166-2:IN-AR" }?.name == "Arunāchal Pradesh")
     }
+
+    @Test("international organisations, government bodies and major cities are in the gazetteer")
+    func organisationsAndCities() {
+        let tagged = tag("IMF and World Bank officials meet in Lagos", "The Red Cross and the Securities and Exchange Commission stayed away; the Fed said nothing.")
+        let ids = Set(tagged.entities.map(\.id))
+        #expect(ids == ["org:imf", "org:world-bank", "place:lagos", "org:icrc", "org:us-sec", "org:us-fed"], "\(ids)")
+        #expect(tagged.entities.first { $0.id == "org:icrc" }?.name == "International Committee of the Red Cross")
+    }
 }
 
