@@ -43,7 +43,7 @@ enum NameFinder {
     ]
 
     /// The names in a field's tokens, leaving out the token ranges already taken.
-    static func find(tokens: [TextTokenizer.Token], scalars: [Unicode.Scalar], taken: [Range<Int>]) -> [Found] {
+    static func find(tokens: [TextTokenizer.Token], utf8: [UInt8], taken: [Range<Int>]) -> [Found] {
         var takenMask = [Bool](repeating: false, count: tokens.count)
         for range in taken { for index in range { takenMask[index] = true } }
         func isTaken(_ index: Int) -> Bool { takenMask[index] }
@@ -60,7 +60,7 @@ enum NameFinder {
         /// Only a single space (or a line break, as wrapped wire copy has) keeps two tokens in one name.
         func adjacent(_ left: Int, _ right: Int) -> Bool {
             let gap = tokens[right].start - tokens[left].end
-            return gap == 1 && (scalars[tokens[left].end] == " " || scalars[tokens[left].end] == "\n")
+            return gap == 1 && (utf8[tokens[left].utf8End] == 0x20 || utf8[tokens[left].utf8End] == 0x0A)
         }
         /// The capitalised run starting at `start`: how long it is.
         func capitalisedRun(from start: Int) -> Int {

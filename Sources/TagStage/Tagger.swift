@@ -4,13 +4,14 @@ import NewsModel
 /// One field of a story, tokenised once for both entity and topic matching.
 struct TaggedField {
     let name: String
-    let scalars: [Unicode.Scalar]
+    /// The text's UTF-8, for mention texts and the characters around tokens.
+    let utf8: [UInt8]
     let tokens: [TextTokenizer.Token]
     let weight: Int
 
     init(name: String, text: String, weight: Int) {
         self.name = name
-        self.scalars = Array(text.unicodeScalars)
+        self.utf8 = Array(text.utf8)
         self.tokens = TextTokenizer.tokens(in: text)
         self.weight = weight
     }
@@ -79,10 +80,11 @@ public struct Tagger: Sendable {
         var found: [String: EntityTag] = [:]
         for field in fields {
             let matches = entities.matches(in: field.tokens)
-            for name in NameFinder.find(tokens: field.tokens, scalars: field.scalars, taken: matches.map(\.tokenRange)) {
-                let start = field.tokens[name.tokenRange.lowerBound].start
-                let end = field.tokens[name.tokenRange.upperBound - 1].end
-                let text = String(String.UnicodeScalarView(field.scalars[start..<end]))
+            for name in NameFinder.find(tokens: field.tokens, utf8: field.utf8, taken: matches.map(\.tokenRange)) {
+                let first = field.tokens[name.tokenRange.lowerBound]
+                let last = field.tokens[name.tokenRange.upperBound - 1]
+                let (start, end) = (first.start, last.end)
+                let text = String(decoding: field.utf8[first.utf8Start..<last.utf8End], as: UTF8.self)
                 let id = "found:\(name.type.rawValue):" + field.tokens[name.tokenRange].map(\.text).joined(separator: "-")
                 let mention = Mention(field: field.name, start: start, end: end, text: text)
                 if found[id] == nil {
@@ -93,11 +95,16 @@ public struct Tagger: Sendable {
                 found[id]!.mentions.append(mention)
             }
             for match in matches {
-                let start = field.tokens[match.tokenRange.lowerBound].start
-                var end = field.tokens[match.tokenRange.upperBound - 1].end
+                let first = field.tokens[match.tokenRange.lowerBound]
+                let last = field.tokens[match.tokenRange.upperBound - 1]
+                let start = first.start
+                var (end, endByte) = (last.end, last.utf8End)
                 // An alias that ends in a full stop ("U.S.") takes the stop with it.
-                if match.phrase.alias.hasSuffix("."), end < field.scalars.count, field.scalars[end] == "." { end += 1 }
-                let text = String(String.UnicodeScalarView(field.scalars[start..<end]))
+                if match.phrase.alias.hasSuffix("."), endByte < field.utf8.count, field.utf8[endByte] == UInt8(ascii: ".") {
+                    end += 1
+                    endByte += 1
+                }
+                let text = String(decoding: field.utf8[first.utf8Start..<endByte], as: UTF8.self)
                 let index = match.phrase.value
                 if mentions[index] == nil { order.append(index) }
                 mentions[index, default: []].append(Mention(field: field.name, start: start, end: end, text: text))

@@ -16,21 +16,30 @@ public enum TextTokenizer {
         public var start: Int
         /// Offset just past its last scalar.
         public var end: Int
+        /// Offset of its first byte in the text's UTF-8.
+        public var utf8Start: Int
+        /// Offset just past its last byte in the text's UTF-8.
+        public var utf8End: Int
     }
 
     /// The tokens of `text`, in order. Runs of ASCII letters and digits are cut and folded as bytes;
     /// runs with other scalars go through ``scalarTokens(in:)``.
     public static func tokens(in text: String) -> [Token] {
         var tokens: [Token] = []
-        forEachRun(in: text) { run, ascii, offset in
+        forEachRun(in: text) { run, ascii, offset, byteOffset in
             if ascii {
-                tokens.append(Token(text: lowercasedASCII(run), raw: String(decoding: run, as: UTF8.self), start: offset, end: offset + run.count))
+                tokens.append(
+                    Token(
+                        text: lowercasedASCII(run), raw: String(decoding: run, as: UTF8.self), start: offset, end: offset + run.count,
+                        utf8Start: byteOffset, utf8End: byteOffset + run.count))
                 return run.count
             }
             let piece = String(decoding: run, as: UTF8.self)
             for var token in scalarTokens(in: piece) {
                 token.start += offset
                 token.end += offset
+                token.utf8Start += byteOffset
+                token.utf8End += byteOffset
                 tokens.append(token)
             }
             return piece.unicodeScalars.count
@@ -44,26 +53,31 @@ public enum TextTokenizer {
         let scalars = text.unicodeScalars
         var tokenStart: String.Index?
         var startOffset = 0
+        var startByte = 0
         var offset = 0
+        var byte = 0
         var index = scalars.startIndex
+        func emit(_ start: String.Index, _ end: String.Index) {
+            let raw = String(scalars[start..<end])
+            tokens.append(Token(text: fold(raw), raw: raw, start: startOffset, end: offset, utf8Start: startByte, utf8End: byte))
+        }
         while index < scalars.endIndex {
-            if isTokenScalar(scalars[index]) {
+            let scalar = scalars[index]
+            if isTokenScalar(scalar) {
                 if tokenStart == nil {
                     tokenStart = index
                     startOffset = offset
+                    startByte = byte
                 }
             } else if let start = tokenStart {
-                let raw = String(scalars[start..<index])
-                tokens.append(Token(text: fold(raw), raw: raw, start: startOffset, end: offset))
+                emit(start, index)
                 tokenStart = nil
             }
             offset += 1
+            byte += UTF8.width(scalar)
             index = scalars.index(after: index)
         }
-        if let start = tokenStart {
-            let raw = String(scalars[start..<scalars.endIndex])
-            tokens.append(Token(text: fold(raw), raw: raw, start: startOffset, end: offset))
-        }
+        if let start = tokenStart { emit(start, scalars.endIndex) }
         return tokens
     }
 
@@ -71,7 +85,7 @@ public enum TextTokenizer {
     /// path for matching and hashing.
     public static func words(in text: String) -> [String] {
         var words: [String] = []
-        forEachRun(in: text) { run, ascii, _ in
+        forEachRun(in: text) { run, ascii, _, _ in
             if ascii {
                 words.append(lowercasedASCII(run))
                 return run.count
@@ -84,9 +98,10 @@ public enum TextTokenizer {
     }
 
     /// Calls `body` with each maximal run of ASCII token bytes and non-ASCII bytes in `text`, whether
-    /// the run is all ASCII, and its offset in scalars; `body` returns the run's length in scalars.
+    /// the run is all ASCII, and its offsets in scalars and in bytes; `body` returns the run's length in
+    /// scalars.
     /// Non-ASCII scalars may be letters or separators, so such runs need the scalar path.
-    private static func forEachRun(in text: String, _ body: (UnsafeBufferPointer<UInt8>, Bool, Int) -> Int) {
+    private static func forEachRun(in text: String, _ body: (UnsafeBufferPointer<UInt8>, Bool, Int, Int) -> Int) {
         var text = text
         text.withUTF8 { bytes in
             var index = 0
@@ -103,7 +118,7 @@ public enum TextTokenizer {
                     if bytes[end] >= 0x80 { ascii = false }
                     end += 1
                 }
-                offset += body(UnsafeBufferPointer(rebasing: bytes[index..<end]), ascii, offset)
+                offset += body(UnsafeBufferPointer(rebasing: bytes[index..<end]), ascii, offset, index)
                 index = end
             }
         }
