@@ -8,15 +8,17 @@ RUN_DIR=${RUN_DIR:-run}
 SEEDS=${SEEDS:-seeds/stories.jsonl}
 QUERY=${DEMO_QUERY:-"place:Iran OR tariff*"}
 newsctl() { "$BIN_DIR/newsctl" "$1" --run-dir "$RUN_DIR" "${@:2}"; }
+# The followers run in the background as the binary itself (not through the function, whose background
+# subshell would take the kill and leave newsctl running until --for ran out).
 
 count=$(grep -c . "$SEEDS")
 subscription=$(newsctl subscribe "$QUERY")
 echo "==> demo subscription $subscription: $QUERY"
 
 # Follow the tagged stories and the alerts from now on, and wait until both followers have joined.
-newsctl tail --for 90 > "$RUN_DIR/demo-tagged.txt" 2> "$RUN_DIR/demo-tagged.err" &
+"$BIN_DIR/newsctl" tail --run-dir "$RUN_DIR" --for 90 > "$RUN_DIR/demo-tagged.txt" 2> "$RUN_DIR/demo-tagged.err" &
 tail_pid=$!
-newsctl alerts --follow "$subscription" --for 90 > "$RUN_DIR/demo-alerts.txt" 2> "$RUN_DIR/demo-alerts.err" &
+"$BIN_DIR/newsctl" alerts --run-dir "$RUN_DIR" --follow "$subscription" --for 90 > "$RUN_DIR/demo-alerts.txt" 2> "$RUN_DIR/demo-alerts.err" &
 alerts_pid=$!
 for _ in $(seq 100); do
   grep -q following "$RUN_DIR/demo-tagged.err" 2>/dev/null && grep -q following "$RUN_DIR/demo-alerts.err" 2>/dev/null && break
