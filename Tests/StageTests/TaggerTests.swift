@@ -157,5 +157,14 @@ struct TaggerTests {
         #expect(ids == ["org:imf", "org:world-bank", "place:lagos", "org:icrc", "org:us-sec", "org:us-fed"], "\(ids)")
         #expect(tagged.entities.first { $0.id == "org:icrc" }?.name == "International Committee of the Red Cross")
     }
+
+    @Test("notable people are found by full name and by distinctive surname; a common word is not a surname")
+    func notablePeople() {
+        let tagged = tag("Macron and Erdogan meet Rubio", "Emmanuel Macron said the talks with Marco Rubio went well. Ivory tusk seizures rose.")
+        let ids = Set(tagged.entities.map(\.id))
+        #expect(ids.isSuperset(of: ["person:emmanuel-macron", "person:recep-tayyip-erdogan", "person:marco-rubio"]), "\(ids)")
+        #expect(!ids.contains("person:donald-tusk"))
+        #expect(tagged.entities.first { $0.id == "person:emmanuel-macron" }?.mentions.count == 2)
+    }
 }
 
