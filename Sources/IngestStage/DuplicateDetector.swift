@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import NewsModel
+import Synchronization
 
 /// Finds duplicate stories. An exact duplicate (a story id, or a headline and body, seen before) is
 /// dropped; a near duplicate (the same story re-sent with small edits, or carried by several outlets)
@@ -25,6 +26,9 @@ public final class DuplicateDetector: Sendable {
     }
 
     private let pool: DatabasePool
+    /// The fingerprints of fresh stories from ``classify(_:)``, kept for ``record(_:)`` so that a story
+    /// is tokenised once on its way in (bounded; a miss is recomputed).
+    private let pending = Mutex<[String: Fingerprint]>([:])
 
     /// Opens the detector's tables in ingest's state file.
     public init(path: String) throws {
@@ -83,6 +87,10 @@ public final class DuplicateDetector: Sendable {
                     cluster = rows.first { SimHash.distance(UInt64(bitPattern: $0["simhash"] as Int64), hash) <= Self.maxDistance }?["cluster_id"]
                 }
                 story.clusterID = cluster ?? story.id
+                pending.withLock { cache in
+                    if cache.count >= 10_000 { cache.removeAll() }
+                    cache[story.id] = fingerprint
+                }
                 batchIDs[story.id] = story.id
                 batchIDs[content] = story.id
                 batchHashes.append((hash, story.clusterID!))
@@ -98,7 +106,7 @@ public final class DuplicateDetector: Sendable {
         guard !stories.isEmpty else { return }
         try await pool.write { db in
             for story in stories {
-                let fingerprint = Fingerprint(story)
+                let fingerprint = self.pending.withLock { $0.removeValue(forKey: story.id) } ?? Fingerprint(story)
                 let hash = fingerprint.simHash
                 let bands = SimHash.bands(hash)
                 try db.execute(
@@ -116,7 +124,7 @@ public final class DuplicateDetector: Sendable {
 }
 
 /// What the detector compares of a story, from one pass of the tokenizer over its headline and body.
-struct Fingerprint {
+struct Fingerprint: Sendable {
     /// The folded words hashed: equal for copies that differ only in case, punctuation or white space.
     let contentHash: String
     /// The SimHash of its word pairs.
