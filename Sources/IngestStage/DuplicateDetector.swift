@@ -175,26 +175,8 @@ enum SimHash {
 
     /// FNV-1a of `first`, a space and `second`, without building the joined string.
     static func fnv1a(_ first: String, _ second: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in first.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        hash ^= 0x20
-        hash = hash &* 0x100_0000_01b3
-        for byte in second.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
+        FNV1a.hash(second, seed: FNV1a.adding(0x20, to: FNV1a.hash(first)))
     }
 
-    static func fnv1a(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
-    }
+    static func fnv1a(_ text: String) -> UInt64 { FNV1a.hash(text) }
 }

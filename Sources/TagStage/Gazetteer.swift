@@ -15,13 +15,19 @@ public struct GazetteerEntry: Sendable, Hashable {
 
 /// The entities the tagger knows, read from tab-separated files (`id`, `type`, `name`,
 /// `alias|alias|…`; `#` starts a comment). The project ships countries generated from ISO 3166-1 and
-/// hand-kept places, organisations and people.
+/// hand-kept places, organisations and people. An optional `given-names.txt` (one name per line) lists
+/// first names, by which names the gazetteer does not know are typed as people.
 public struct Gazetteer: Sendable {
     /// Every entry, in file order.
     public let entries: [GazetteerEntry]
+    /// First names ("Jerome", "Ana"), as written.
+    public let givenNames: [String]
 
-    /// Creates a gazetteer from entries.
-    public init(entries: [GazetteerEntry]) { self.entries = entries }
+    /// Creates a gazetteer from entries and first names.
+    public init(entries: [GazetteerEntry], givenNames: [String] = []) {
+        self.entries = entries
+        self.givenNames = givenNames
+    }
 
     /// The gazetteer shipped with the project.
     public static func bundled() throws(TagDataError) -> Gazetteer {
@@ -79,6 +85,16 @@ public struct Gazetteer: Sendable {
                 entries.append(GazetteerEntry(id: columns[0], type: type, name: columns[2], aliases: aliases))
             }
         }
-        return Gazetteer(entries: entries)
+        var givenNames: [String] = []
+        let namesFile = directory.appendingPathComponent("given-names.txt")
+        if FileManager.default.fileExists(atPath: namesFile.path) {
+            do {
+                givenNames = try String(contentsOf: namesFile, encoding: .utf8).split(separator: "\n")
+                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            } catch {
+                throw TagDataError(file: namesFile.path, message: "cannot read: \(error.localizedDescription)")
+            }
+        }
+        return Gazetteer(entries: entries, givenNames: givenNames)
     }
 }

@@ -4,8 +4,9 @@ import NewsModel
 /// Korea"), typed by what stands around them: a title before a person ("Secretary", "Judge", "Mr"), or
 /// an organisation word at the end or start ("… Bank", "Ministry of …", "… Inc"). Untyped runs are left
 /// out (a name before "said" was tried and took too many companies for people), and found names get a
-/// lower confidence than gazetteer entries.
-enum NameFinder {
+/// lower confidence than gazetteer entries. A run of two or three words that begins with a known first
+/// name ("Jerome Powell") is a person too.
+struct NameFinder: Sendable {
     /// A name found in one field.
     struct Found: Equatable {
         var tokenRange: Range<Int>
@@ -30,6 +31,15 @@ enum NameFinder {
     static let organizationStarts: Set<String> = [
         "ministry", "department", "bank", "university", "office", "bureau", "council", "federation", "institute",
     ]
+    /// Words never part of a person's name: after "General" in "General Agreement on Tariffs" or
+    /// "General Electric", or in a party or a firm's name.
+    static let notPersonWords: Set<String> = [
+        "agreement", "agreements", "accord", "treaty", "act", "plan", "pact", "index", "program", "programme", "report",
+        "bill", "law", "summit", "conference", "round", "democrat", "democrats", "republican", "republicans", "electric",
+        "partners", "capital", "securities", "investors", "associates", "brothers", "trust", "financial", "airways",
+        "steel", "oil", "chemical", "chemicals", "systems", "communications", "resources", "international", "national",
+        "dynamics", "mills", "foods", "stores", "insurance", "savings", "products", "press", "news", "times", "journal",
+    ]
     /// Lower-case words allowed inside a name ("Bank of England", "Department of Defense").
     static let connectors: Set<String> = ["of", "for", "and", "de", "du", "la", "von", "van", "al", "bin"]
     /// Capitalised words that begin sentences or name days and months, never a name on their own.
@@ -42,10 +52,47 @@ enum NameFinder {
         "what", "who", "why", "how", "officials", "analysts", "sources", "earlier", "later", "meanwhile", "also",
     ]
 
-    /// The names in a field's tokens, leaving out the token ranges already taken.
-    static func find(tokens: [TextTokenizer.Token], utf8: [UInt8], taken: [Range<Int>]) -> [Found] {
+    /// What a word can be in a name; one table lookup per token answers every question.
+    struct WordClass: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let personTitle = WordClass(rawValue: 1)
+        static let organizationEnd = WordClass(rawValue: 2)
+        static let organizationStart = WordClass(rawValue: 4)
+        static let connector = WordClass(rawValue: 8)
+        static let notName = WordClass(rawValue: 16)
+        static let givenName = WordClass(rawValue: 32)
+        static let notPersonWord = WordClass(rawValue: 64)
+    }
+
+    private let wordClasses: WordTable<WordClass>
+
+    /// A name finder that also knows these first names.
+    init(givenNames: [String]) {
+        var classes: [String: WordClass] = [:]
+        for (words, wordClass) in [
+            (Self.personTitles, WordClass.personTitle), (Self.organizationEnds, .organizationEnd),
+            (Self.organizationStarts, .organizationStart), (Self.connectors, .connector), (Self.notNames, .notName),
+            (Self.notPersonWords, .notPersonWord),
+            (Set(givenNames.map(TextTokenizer.fold)), .givenName),
+        ] {
+            for word in words { classes[word, default: []].insert(wordClass) }
+        }
+        wordClasses = WordTable(classes)
+    }
+
+    /// The names in a field's tokens, leaving out the token ranges already taken. A place in `places`
+    /// (a gazetteer match among the taken ranges) gives way to an organisation named after it: in "Bank
+    /// of Korea" or "Reserve Bank of India" the name is the bank's, so the bank is found and the
+    /// place's range is listed in `released` (the caller drops that match). A place before the
+    /// organisation word ("Iran Foreign Ministry") stays a place.
+    func find(tokens: [TextTokenizer.Token], utf8: [UInt8], taken: [Range<Int>], places: [Range<Int>] = []) -> (
+        found: [Found], released: [Range<Int>]
+    ) {
         var takenMask = [Bool](repeating: false, count: tokens.count)
         for range in taken { for index in range { takenMask[index] = true } }
+        var placeStarts: [Int: Range<Int>] = [:]
+        for range in places { placeStarts[range.lowerBound] = range }
+        let classes = tokens.map { wordClasses[$0] ?? [] }
         func isTaken(_ index: Int) -> Bool { takenMask[index] }
         func isCapitalised(_ token: TextTokenizer.Token) -> Bool {
             // Most tokens are ASCII and lower case: decided from the bytes.
@@ -62,58 +109,96 @@ enum NameFinder {
             let gap = tokens[right].start - tokens[left].end
             return gap == 1 && (utf8[tokens[left].utf8End] == 0x20 || utf8[tokens[left].utf8End] == 0x0A)
         }
+        /// A lower-case connector ("of", "and").
+        func isConnector(_ index: Int) -> Bool { classes[index].contains(.connector) && tokens[index].raw == tokens[index].text }
         /// The capitalised run starting at `start`: how long it is.
         func capitalisedRun(from start: Int) -> Int {
             var end = start
             while end < tokens.count, !isTaken(end), isCapitalised(tokens[end]), end == start || adjacent(end - 1, end) { end += 1 }
             return end - start
         }
-        var found: [Found] = []
-        var index = 0
-        while index < tokens.count {
-            guard !isTaken(index), isCapitalised(tokens[index]), !notNames.contains(tokens[index].text) else {
-                index += 1
-                continue
-            }
+        /// The end of the name starting at `index`; with `throughPlaces`, a known place after a connector
+        /// is taken into the name (and its range into `crossed`).
+        func nameEnd(from index: Int, throughPlaces: Bool, crossed: inout [Range<Int>]) -> Int {
             var end = index + 1
             while end < tokens.count, !isTaken(end), adjacent(end - 1, end) {
                 if isCapitalised(tokens[end]) {
                     end += 1
-                } else if connectors.contains(tokens[end].raw), end + 1 < tokens.count, !isTaken(end + 1),
-                    adjacent(end, end + 1), isCapitalised(tokens[end + 1])
-                {
+                } else if isConnector(end), end + 1 < tokens.count, adjacent(end, end + 1) {
+                    if throughPlaces, let place = placeStarts[end + 1] {
+                        crossed.append(place)
+                        end = place.upperBound
+                        break
+                    }
+                    guard !isTaken(end + 1), isCapitalised(tokens[end + 1]) else { break }
                     // "and" joins only within an organisation's name ("Securities and Exchange Commission",
                     // "Merrill Lynch and Co"), not two names ("Volcker and International Monetary Fund").
                     if tokens[end].raw == "and" {
                         let after = capitalisedRun(from: end + 1)
-                        guard after <= 2, organizationEnds.contains(tokens[end + after].text) else { break }
+                        guard after <= 2, classes[end + after].contains(.organizationEnd) else { break }
                     }
                     end += 2
                 } else {
                     break
                 }
             }
-            let words = tokens[index..<end].map(\.text)
+            return end
+        }
+        func type(_ range: Range<Int>) -> Found? {
+            let (index, end) = (range.lowerBound, range.upperBound)
+            let count = end - index
             let previous = index > 0 && adjacent(index - 1, index) ? tokens[index - 1] : nil
-            var result: Found?
-            if let last = words.last, organizationEnds.contains(last), words.count >= 2 {
-                result = Found(tokenRange: index..<end, type: .organization, reason: "ends with \"\(tokens[end - 1].raw)\"", confidence: 0.6)
-            } else if organizationStarts.contains(words[0]), words.count >= 3, connectors.contains(words[1]) {
-                result = Found(tokenRange: index..<end, type: .organization, reason: "begins \"\(tokens[index].raw) \(tokens[index + 1].raw)\"", confidence: 0.6)
-            } else if personTitles.contains(words[0]), words.count >= 2 {
+            if classes[end - 1].contains(.organizationEnd), count >= 2 {
+                return Found(tokenRange: range, type: .organization, reason: "ends with \"\(tokens[end - 1].raw)\"", confidence: 0.6)
+            }
+            // "Bank of …", "Reserve Bank of …", "Ministry of …": an organisation word before a connector.
+            if count >= 3, let start = range.dropLast().first(where: { classes[$0].contains(.organizationStart) && classes[$0 + 1].contains(.connector) }),
+                start < index + 2
+            {
+                return Found(tokenRange: range, type: .organization, reason: "has \"\(tokens[start].raw) \(tokens[start + 1].raw)\"", confidence: 0.6)
+            }
+            if range.contains(where: { classes[$0].contains(.notPersonWord) }) { return nil }
+            if classes[index].contains(.personTitle), count >= 2 {
                 // "Secretary Rubio", "Judge Ana Reyes", "Secretary of State George Shultz": the title and its
                 // office ("of State") are not part of the name.
                 var first = index + 1
-                while first + 1 < end, connectors.contains(tokens[first].text) { first += 2 }
+                while first + 1 < end, classes[first].contains(.connector) { first += 2 }
                 if first < end, end - first <= 3 {
-                    result = Found(tokenRange: first..<end, type: .person, reason: "after the title \"\(tokens[index].raw)\"", confidence: 0.6)
+                    return Found(tokenRange: first..<end, type: .person, reason: "after the title \"\(tokens[index].raw)\"", confidence: 0.6)
                 }
-            } else if let previous, personTitles.contains(previous.text), words.count <= 3 {
-                result = Found(tokenRange: index..<end, type: .person, reason: "after the title \"\(previous.raw)\"", confidence: 0.6)
+                return nil
+            }
+            if let previous, classes[index - 1].contains(.personTitle), count <= 3 {
+                return Found(tokenRange: range, type: .person, reason: "after the title \"\(previous.raw)\"", confidence: 0.6)
+            }
+            if classes[index].contains(.givenName), count >= 2, count <= 3, !range.contains(where: { classes[$0].contains(.connector) }) {
+                return Found(tokenRange: range, type: .person, reason: "begins with the first name \"\(tokens[index].raw)\"", confidence: 0.5)
+            }
+            return nil
+        }
+        var found: [Found] = []
+        var released: [Range<Int>] = []
+        var index = 0
+        while index < tokens.count {
+            guard !isTaken(index), isCapitalised(tokens[index]), !classes[index].contains(.notName) else {
+                index += 1
+                continue
+            }
+            var crossed: [Range<Int>] = []
+            var end = nameEnd(from: index, throughPlaces: !placeStarts.isEmpty, crossed: &crossed)
+            var result = type(index..<end)
+            if !crossed.isEmpty {
+                if let organization = result, organization.type == .organization {
+                    released += crossed
+                } else {
+                    var none: [Range<Int>] = []
+                    end = nameEnd(from: index, throughPlaces: false, crossed: &none)
+                    result = type(index..<end)
+                }
             }
             if let result { found.append(result) }
             index = end
         }
-        return found
+        return (found, released)
     }
 }

@@ -1,34 +1,56 @@
 import NewsModel
 
-/// Finds known phrases in tokenised text in one pass: a dictionary from each phrase's first token to
-/// the phrases that start with it, longest first, so the work grows with the text, not the phrase list.
+/// Finds known phrases in tokenised text in one pass: a table from each phrase's first word to the
+/// phrases that start with it, longest first, so the work grows with the text, not the phrase list.
 ///
 /// A phrase written all in capitals (an acronym such as `US` or `ICE`) matches only text in capitals,
 /// so the pronoun "us" and the word "ice" are not taken for one.
 struct PhraseMatcher<Value: Sendable>: Sendable {
+    /// A phrase and what it stands for.
     struct Phrase: Sendable {
-        var tokens: [String]
-        var caseSensitive: Bool
-        var value: Value
+        /// The phrase as given.
         var alias: String
+        var value: Value
+        var words: [String]
+        var hashes: [UInt64]
+        var caseSensitive: Bool
     }
 
+    /// Where a phrase matched.
     struct Match {
         var tokenRange: Range<Int>
-        var phrase: Phrase
+        /// The phrase's index in ``phrases``.
+        var phrase: Int
     }
 
-    private var byFirstToken: [String: [Phrase]] = [:]
+    /// Every phrase, grouped by first word, longest first within a group.
+    let phrases: [Phrase]
+    private let byFirstWord: WordTable<Range<Int>>
 
-    /// Adds a phrase; phrases with no letters or digits are ignored.
-    mutating func add(_ text: String, value: Value) {
-        let tokens = TextTokenizer.tokens(in: text).map(\.text)
-        guard !tokens.isEmpty else { return }
-        let letters = text.unicodeScalars.filter { $0.properties.isAlphabetic }
-        let caseSensitive = !letters.isEmpty && letters.allSatisfy { $0.properties.isUppercase }
-        byFirstToken[tokens[0], default: []].append(
-            Phrase(tokens: tokens, caseSensitive: caseSensitive, value: value, alias: text))
-        byFirstToken[tokens[0]]!.sort { $0.tokens.count > $1.tokens.count }
+    /// A matcher for `entries`; phrases with no letters or digits are left out.
+    init(_ entries: [(phrase: String, value: Value)]) {
+        var groups: [String: [Phrase]] = [:]
+        var firstWords: [String] = []
+        for (text, value) in entries {
+            let tokens = TextTokenizer.tokens(in: text)
+            guard let first = tokens.first?.text else { continue }
+            let letters = text.unicodeScalars.filter { $0.properties.isAlphabetic }
+            let caseSensitive = !letters.isEmpty && letters.allSatisfy { $0.properties.isUppercase }
+            if groups[first] == nil { firstWords.append(first) }
+            groups[first, default: []].append(
+                Phrase(alias: text, value: value, words: tokens.map(\.text), hashes: tokens.map(\.hash), caseSensitive: caseSensitive))
+        }
+        var phrases: [Phrase] = []
+        var ranges: [String: Range<Int>] = [:]
+        for first in firstWords {
+            let start = phrases.count
+            // Stable, so of two phrases of one length the first added wins.
+            phrases += groups[first]!.enumerated().sorted { ($0.element.words.count, $1.offset) > ($1.element.words.count, $0.offset) }
+                .map(\.element)
+            ranges[first] = start..<phrases.count
+        }
+        self.phrases = phrases
+        self.byFirstWord = WordTable(ranges)
     }
 
     /// The longest non-overlapping matches, left to right.
@@ -37,18 +59,23 @@ struct PhraseMatcher<Value: Sendable>: Sendable {
         var index = 0
         while index < tokens.count {
             var matched: Match?
-            if let candidates = byFirstToken[tokens[index].text] {
-                for phrase in candidates where index + phrase.tokens.count <= tokens.count {
+            if let candidates = byFirstWord[tokens[index]] {
+                for candidate in candidates {
+                    let phrase = phrases[candidate]
+                    guard index + phrase.words.count <= tokens.count else { continue }
                     var ok = true
-                    for offset in 0..<phrase.tokens.count {
+                    for offset in 1..<max(1, phrase.words.count) {
                         let token = tokens[index + offset]
-                        if token.text != phrase.tokens[offset] || (phrase.caseSensitive && !isUppercase(token.raw)) {
+                        if token.hash != phrase.hashes[offset] || token.text != phrase.words[offset] {
                             ok = false
                             break
                         }
                     }
+                    if ok && phrase.caseSensitive {
+                        ok = tokens[index..<(index + phrase.words.count)].allSatisfy { isUppercase($0.raw) }
+                    }
                     if ok {
-                        matched = Match(tokenRange: index..<(index + phrase.tokens.count), phrase: phrase)
+                        matched = Match(tokenRange: index..<(index + phrase.words.count), phrase: candidate)
                         break
                     }
                 }

@@ -27,21 +27,17 @@ public struct Tagger: Sendable {
     private let topics: [TaxonomyTopic]
     private let topicIndexByCode: [String: Int]
     private let classifier: TopicClassifier?
+    private let nameFinder: NameFinder
 
     /// Builds a tagger from a gazetteer, a taxonomy and, optionally, a trained classifier whose labels
     /// are topic codes of the taxonomy (labels the taxonomy does not have are ignored).
     public init(gazetteer: Gazetteer, taxonomy: Taxonomy, classifier: TopicClassifier? = nil) {
-        var entities = PhraseMatcher<Int>()
-        for (index, entry) in gazetteer.entries.enumerated() {
-            for alias in entry.aliases { entities.add(alias, value: index) }
-        }
-        var keywords = PhraseMatcher<Int>()
-        for (index, topic) in taxonomy.topics.enumerated() {
-            for keyword in topic.keywords { keywords.add(keyword, value: index) }
-        }
-        self.entities = entities
+        self.entities = PhraseMatcher(
+            gazetteer.entries.enumerated().flatMap { index, entry in entry.aliases.map { (phrase: $0, value: index) } })
+        self.keywords = PhraseMatcher(
+            taxonomy.topics.enumerated().flatMap { index, topic in topic.keywords.map { (phrase: $0, value: index) } })
         self.entries = gazetteer.entries
-        self.keywords = keywords
+        self.nameFinder = NameFinder(givenNames: gazetteer.givenNames)
         self.topics = taxonomy.topics
         self.topicIndexByCode = Dictionary(
             taxonomy.topics.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { first, _ in first })
@@ -78,37 +74,87 @@ public struct Tagger: Sendable {
         // Names the gazetteer does not know, by id, in the order first seen.
         var foundOrder: [String] = []
         var found: [String: EntityTag] = [:]
+        // Gazetteer matches first; names the gazetteer does not know fill the gaps.
+        var fieldMatches: [[PhraseMatcher<Int>.Match]] = []
+        var fieldNames: [[NameFinder.Found]] = []
         for field in fields {
-            let matches = entities.matches(in: field.tokens)
-            for name in NameFinder.find(tokens: field.tokens, utf8: field.utf8, taken: matches.map(\.tokenRange)) {
-                let first = field.tokens[name.tokenRange.lowerBound]
-                let last = field.tokens[name.tokenRange.upperBound - 1]
-                let (start, end) = (first.start, last.end)
-                let text = String(decoding: field.utf8[first.utf8Start..<last.utf8End], as: UTF8.self)
-                let id = "found:\(name.type.rawValue):" + field.tokens[name.tokenRange].map(\.text).joined(separator: "-")
-                let mention = Mention(field: field.name, start: start, end: end, text: text)
+            var matches = entities.matches(in: field.tokens)
+            let (names, released) = nameFinder.find(
+                tokens: field.tokens, utf8: field.utf8, taken: matches.map(\.tokenRange),
+                places: matches.filter { entries[entities.phrases[$0.phrase].value].type == .place }.map(\.tokenRange))
+            if !released.isEmpty { matches.removeAll { released.contains($0.tokenRange) } }
+            fieldMatches.append(matches)
+            fieldNames.append(names)
+        }
+        // A found person's surname alone ("Powell said"), anywhere in the story, is another mention of
+        // them, unless two found people share it.
+        func foundID(_ name: NameFinder.Found, in field: TaggedField) -> String {
+            "found:\(name.type.rawValue):" + field.tokens[name.tokenRange].map(\.text).joined(separator: "-")
+        }
+        var personBySurname: [String: String?] = [:]
+        for (field, names) in zip(fields, fieldNames) {
+            for name in names where name.type == .person && name.tokenRange.count >= 2 {
+                let surname = field.tokens[name.tokenRange.upperBound - 1].text
+                let id = foundID(name, in: field)
+                if let existing = personBySurname[surname], existing != id { personBySurname[surname] = .some(nil) } else { personBySurname[surname] = id }
+            }
+        }
+        var surnameMentions: [(field: Int, name: NameFinder.Found, person: String)] = []
+        for (position, field) in fields.enumerated() where !personBySurname.isEmpty {
+            var taken = [Bool](repeating: false, count: field.tokens.count)
+            for range in fieldMatches[position].map(\.tokenRange) + fieldNames[position].map(\.tokenRange) {
+                for index in range { taken[index] = true }
+            }
+            for (index, token) in field.tokens.enumerated() where !taken[index] {
+                guard case .some(.some(let person)) = personBySurname[token.text], token.raw.first?.isUppercase == true else { continue }
+                surnameMentions.append(
+                    (position, NameFinder.Found(tokenRange: index..<(index + 1), type: .person, reason: "surname", confidence: 0.5), person))
+            }
+        }
+        func mention(_ range: Range<Int>, in field: TaggedField) -> Mention {
+            let first = field.tokens[range.lowerBound]
+            let last = field.tokens[range.upperBound - 1]
+            return Mention(
+                field: field.name, start: first.start, end: last.end,
+                text: String(decoding: field.utf8[first.utf8Start..<last.utf8End], as: UTF8.self))
+        }
+        for (field, names) in zip(fields, fieldNames) {
+            for name in names {
+                let id = foundID(name, in: field)
                 if found[id] == nil {
                     foundOrder.append(id)
                     found[id] = EntityTag(
-                        id: id, type: name.type, name: field.tokens[name.tokenRange].map(\.raw).joined(separator: " "), mentions: [], confidence: name.confidence, reason: "not in the gazetteer; \(name.reason)")
+                        id: id, type: name.type, name: field.tokens[name.tokenRange].map(\.raw).joined(separator: " "), mentions: [],
+                        confidence: name.confidence, reason: "not in the gazetteer; \(name.reason)")
                 }
-                found[id]!.mentions.append(mention)
+                found[id]!.mentions.append(mention(name.tokenRange, in: field))
             }
+        }
+        if !surnameMentions.isEmpty {
+            for (position, name, person) in surnameMentions { found[person]!.mentions.append(mention(name.tokenRange, in: fields[position])) }
+            let fieldOrder = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
+            for person in Set(surnameMentions.map(\.person)) {
+                found[person]!.mentions.sort { (fieldOrder[$0.field]!, $0.start) < (fieldOrder[$1.field]!, $1.start) }
+                found[person]!.reason += "; also by surname alone"
+            }
+        }
+        for (field, matches) in zip(fields, fieldMatches) {
             for match in matches {
+                let phrase = entities.phrases[match.phrase]
                 let first = field.tokens[match.tokenRange.lowerBound]
                 let last = field.tokens[match.tokenRange.upperBound - 1]
                 let start = first.start
                 var (end, endByte) = (last.end, last.utf8End)
                 // An alias that ends in a full stop ("U.S.") takes the stop with it.
-                if match.phrase.alias.hasSuffix("."), endByte < field.utf8.count, field.utf8[endByte] == UInt8(ascii: ".") {
+                if phrase.alias.hasSuffix("."), endByte < field.utf8.count, field.utf8[endByte] == UInt8(ascii: ".") {
                     end += 1
                     endByte += 1
                 }
                 let text = String(decoding: field.utf8[first.utf8Start..<endByte], as: UTF8.self)
-                let index = match.phrase.value
+                let index = phrase.value
                 if mentions[index] == nil { order.append(index) }
                 mentions[index, default: []].append(Mention(field: field.name, start: start, end: end, text: text))
-                aliases[index, default: []].insert(match.phrase.alias)
+                aliases[index, default: []].insert(phrase.alias)
             }
         }
         let known: [EntityTag] = order.map { index in
@@ -130,9 +176,10 @@ public struct Tagger: Sendable {
         var hits: [Int: [String: Int]] = [:]
         for field in fields {
             for match in keywords.matches(in: field.tokens) {
-                let index = match.phrase.value
+                let phrase = keywords.phrases[match.phrase]
+                let index = phrase.value
                 weights[index, default: 0] += field.weight
-                hits[index, default: [:]]["\(match.phrase.alias) (\(field.name))", default: 0] += 1
+                hits[index, default: [:]]["\(phrase.alias) (\(field.name))", default: 0] += 1
             }
         }
         var tags: [String: TopicTag] = [:]
@@ -147,8 +194,7 @@ public struct Tagger: Sendable {
         }
         // The classifier's topics: a topic the rules also found keeps the higher score and both reasons.
         if let classifier {
-            let words = fields.map { $0.tokens.map(\.text) }  // the same words TextTokenizer.words gives
-            for (label, margin) in classifier.predict(headlineWords: words[0], bodyWords: words[1]) {
+            for (label, margin) in classifier.predict(headline: fields[0].tokens, body: fields[1].tokens) {
                 guard let index = topicIndexByCode[label] else { continue }
                 let topic = topics[index]
                 let score = 1 / (1 + exp(-4 * Double(margin))) // above 0.5 exactly when predicted

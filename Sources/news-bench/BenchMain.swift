@@ -44,6 +44,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Write the figures as JSON to this file as well.")
     var json: String?
 
+    @Flag(help: "Only the in-process measurements (feeds, ingest, tagging): no raw transport or pipeline runs.")
+    var skipPipeline = false
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -108,6 +111,7 @@ struct BenchCommand: AsyncParsableCommand {
             taggingFigures = ["stories": result.stories, "storiesPerSecond": result.storiesPerSecond, "mentions": result.mentions]
         }
 
+        if skipPipeline { return }
         var template = Array("/tmp/nraw-XXXXXX".utf8CString)
         let directory = String(cString: mkdtemp(&template)!)
         defer { try? FileManager.default.removeItem(atPath: directory) }

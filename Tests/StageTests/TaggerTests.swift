@@ -166,5 +166,31 @@ struct TaggerTests {
         #expect(!ids.contains("person:donald-tusk"))
         #expect(tagged.entities.first { $0.id == "person:emmanuel-macron" }?.mentions.count == 2)
     }
-}
 
+    @Test("a place named inside an organisation's name gives way to the organisation; a place before it stays a place")
+    func placesInsideOrganisations() throws {
+        let tagged = tag(
+            "Bank of Korea holds rates", "The Reserve Bank of India and the University of Toronto agreed. The Iran Foreign Ministry said Korea would reply.")
+        func entity(_ name: String) -> EntityTag? { tagged.entities.first { $0.name == name } }
+        let bank = try #require(entity("Bank of Korea"), "\(tagged.entities.map(\.name))")
+        #expect(bank.type == .organization && bank.mentions.first?.field == "headline")
+        #expect(entity("Reserve Bank of India")?.type == .organization)
+        #expect(entity("University of Toronto")?.type == .organization)
+        let korea = try #require(tagged.entities.first { $0.id == "iso3166:KR" }, "the body's own mention of Korea is still a place")
+        #expect(korea.mentions.map(\.field) == ["body"], "the bank's name is not a mention of the country")
+        #expect(!tagged.entities.contains { $0.id == "iso3166:IN" } && !tagged.entities.contains { $0.id == "place:toronto" })
+        #expect(tagged.entities.contains { $0.id == "iso3166:IR" }, "a place before the organisation word stays a place")
+    }
+
+    @Test("a name that begins with a known first name is a person, and their surname alone is another mention of them")
+    func firstNamesAndSurnames() throws {
+        let tagged = tag(
+            "Halvorsen warns on rates", "Central banker Ingrid Halvorsen spoke on Tuesday. Later, Halvorsen added that Lumen Works Inc would wait.")
+        let person = try #require(tagged.entities.first { $0.name == "Ingrid Halvorsen" }, "\(tagged.entities.map(\.name))")
+        #expect(person.type == .person && person.confidence == 0.5 && person.reason.contains("first name \"Ingrid\""))
+        #expect(person.mentions.map(\.field) == ["headline", "body", "body"], "the headline's surname comes first")
+        #expect(person.mentions.map(\.text) == ["Halvorsen", "Ingrid Halvorsen", "Halvorsen"])
+        #expect(person.reason.contains("surname"))
+        #expect(tagged.entities.first { $0.name == "Lumen Works Inc" }?.type == .organization)
+    }
+}

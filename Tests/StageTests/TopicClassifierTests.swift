@@ -77,4 +77,17 @@ struct TopicClassifierTests {
         #expect(try LabelledStory.parse(line: #"{"headline": "H", "body": "B"}"#).labels.isEmpty)
         #expect(throws: StoryInputError.self) { try LabelledStory.parse(line: #"{"headline": "H", "body": "B", "labels": "trade"}"#) }
     }
+
+    @Test("feature buckets are radix-sorted exactly as a comparison sort would sort them")
+    func radixSort() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [0, 1, 2, 17, 1000] {
+            for bits in [4, 11, 18, 20] {
+                var values = (0..<count).map { _ in Int32.random(in: 0..<(1 << bits), using: &generator) }
+                let expected = values.sorted()
+                TextFeatures.radixSort(&values, bits: bits)
+                #expect(values == expected, "\(count) values of \(bits) bits")
+            }
+        }
+    }
 }

@@ -20,6 +20,23 @@ public enum TextTokenizer {
         public var utf8Start: Int
         /// Offset just past its last byte in the text's UTF-8.
         public var utf8End: Int
+        /// ``FNV1a`` of the folded text: a cheap key for tables of words (compare `text` on a hit).
+        public var hash: UInt64
+
+        /// A token; its hash is computed from `text`.
+        public init(text: String, raw: String, start: Int, end: Int, utf8Start: Int, utf8End: Int) {
+            self.init(text: text, raw: raw, start: start, end: end, utf8Start: utf8Start, utf8End: utf8End, hash: FNV1a.hash(text))
+        }
+
+        init(text: String, raw: String, start: Int, end: Int, utf8Start: Int, utf8End: Int, hash: UInt64) {
+            self.text = text
+            self.raw = raw
+            self.start = start
+            self.end = end
+            self.utf8Start = utf8Start
+            self.utf8End = utf8End
+            self.hash = hash
+        }
     }
 
     /// The tokens of `text`, in order. Runs of ASCII letters and digits are cut and folded as bytes;
@@ -28,10 +45,20 @@ public enum TextTokenizer {
         var tokens: [Token] = []
         forEachRun(in: text) { run, ascii, offset, byteOffset in
             if ascii {
+                var hash = FNV1a.offsetBasis
+                let text = String(unsafeUninitializedCapacity: run.count) { buffer in
+                    for position in 0..<run.count {
+                        let byte = run[position]
+                        let folded = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+                        buffer[position] = folded
+                        hash = FNV1a.adding(folded, to: hash)
+                    }
+                    return run.count
+                }
                 tokens.append(
                     Token(
-                        text: lowercasedASCII(run), raw: String(decoding: run, as: UTF8.self), start: offset, end: offset + run.count,
-                        utf8Start: byteOffset, utf8End: byteOffset + run.count))
+                        text: text, raw: String(decoding: run, as: UTF8.self), start: offset, end: offset + run.count,
+                        utf8Start: byteOffset, utf8End: byteOffset + run.count, hash: hash))
                 return run.count
             }
             let piece = String(decoding: run, as: UTF8.self)

@@ -33,34 +33,37 @@ public struct TextFeatures: Sendable {
 
     /// The raw term counts of `headline` and `body` by bucket.
     public func counts(headline: String, body: String) -> [Int32: Float] {
-        let (indices, counts) = bucketCounts(headlineWords: TextTokenizer.words(in: headline), bodyWords: TextTokenizer.words(in: body))
+        let (indices, counts) = bucketCounts(headline: TextTokenizer.tokens(in: headline), body: TextTokenizer.tokens(in: body))
         return Dictionary(uniqueKeysWithValues: zip(indices, counts))
     }
 
-    /// The buckets hit by the folded words of the headline (counted twice) and body, ascending, with
-    /// their counts: hashes collected, sorted and counted in runs (no dictionary).
-    func bucketCounts(headlineWords: [String], bodyWords: [String]) -> (indices: [Int32], counts: [Float]) {
+    /// The buckets hit by the headline's tokens (counted twice) and the body's, ascending, with their
+    /// counts: bucket numbers collected, radix-sorted and counted in runs (no dictionary).
+    func bucketCounts(headline: [TextTokenizer.Token], body: [TextTokenizer.Token]) -> (indices: [Int32], counts: [Float]) {
         let mask = UInt64((1 << bits) - 1)
         var buckets: [Int32] = []
-        buckets.reserveCapacity(4 * headlineWords.count + 2 * bodyWords.count)
-        func add(_ words: [String], times: Int) {
+        buckets.reserveCapacity(4 * headline.count + 2 * body.count)
+        func add(_ tokens: [TextTokenizer.Token], times: Int) {
             var previous: UInt64?
-            for word in words {
-                let hash = Self.fnv1a(word, seed: 0xcbf2_9ce4_8422_2325)
+            for token in tokens {
+                // A word's hash is the token's (FNV-1a of the folded text).
+                let hash = token.hash
                 for _ in 0..<times { buckets.append(Int32(truncatingIfNeeded: hash & mask)) }
                 if let previous {
                     // A word pair: the pair's own hash, from the first word's hash and the second word.
-                    let pair = Self.fnv1a(word, seed: previous ^ 0x9E37_79B9_7F4A_7C15)
+                    let pair = FNV1a.hash(token.text, seed: previous ^ 0x9E37_79B9_7F4A_7C15)
                     for _ in 0..<times { buckets.append(Int32(truncatingIfNeeded: pair & mask)) }
                 }
                 previous = hash
             }
         }
-        add(headlineWords, times: 2)
-        add(bodyWords, times: 1)
-        buckets.sort()
+        add(headline, times: 2)
+        add(body, times: 1)
+        Self.radixSort(&buckets, bits: bits)
         var indices: [Int32] = []
         var counts: [Float] = []
+        indices.reserveCapacity(buckets.count)
+        counts.reserveCapacity(buckets.count)
         for bucket in buckets {
             if indices.last == bucket {
                 counts[counts.count - 1] += 1
@@ -72,23 +75,51 @@ public struct TextFeatures: Sendable {
         return (indices, counts)
     }
 
+    /// Sorts non-negative values below `1 << bits` in passes of up to 11 bits (least significant first).
+    static func radixSort(_ values: inout [Int32], bits: Int) {
+        guard values.count > 1 else { return }
+        let passes = (bits + 10) / 11
+        let width = (bits + passes - 1) / passes
+        var scratch = [Int32](repeating: 0, count: values.count)
+        var counts = [Int](repeating: 0, count: (1 << width) + 1)
+        let digitMask = Int32((1 << width) - 1)
+        for pass in 0..<passes {
+            let shift = Int32(pass * width)
+            for index in counts.indices { counts[index] = 0 }
+            values.withUnsafeBufferPointer { source in
+                scratch.withUnsafeMutableBufferPointer { target in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        for value in source { counts[Int((value >> shift) & digitMask) + 1] += 1 }
+                        for digit in 1..<counts.count { counts[digit] += counts[digit - 1] }
+                        for value in source {
+                            let digit = Int((value >> shift) & digitMask)
+                            target[counts[digit]] = value
+                            counts[digit] += 1
+                        }
+                    }
+                }
+            }
+            swap(&values, &scratch)
+        }
+    }
+
     /// The weighted, unit-length vector of a story.
     public func vector(headline: String, body: String) -> SparseVector {
-        vector(headlineWords: TextTokenizer.words(in: headline), bodyWords: TextTokenizer.words(in: body))
+        vector(headline: TextTokenizer.tokens(in: headline), body: TextTokenizer.tokens(in: body))
     }
 
-    /// The weighted, unit-length vector of a story already split into folded words.
-    public func vector(headlineWords: [String], bodyWords: [String]) -> SparseVector {
-        let (indices, counts) = bucketCounts(headlineWords: headlineWords, bodyWords: bodyWords)
-        var values = zip(indices, counts).map { (1 + log($0.1)) * idf[Int($0.0)] }
-        let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    /// The weighted, unit-length vector of a story already tokenised (``TextTokenizer/tokens(in:)``).
+    public func vector(headline: [TextTokenizer.Token], body: [TextTokenizer.Token]) -> SparseVector {
+        let (indices, counts) = bucketCounts(headline: headline, body: body)
+        var values = [Float](repeating: 0, count: indices.count)
+        var sumOfSquares: Float = 0
+        for position in indices.indices {
+            let value = (1 + log(counts[position])) * idf[Int(indices[position])]
+            values[position] = value
+            sumOfSquares += value * value
+        }
+        let norm = sumOfSquares.squareRoot()
         if norm > 0 { for index in values.indices { values[index] /= norm } }
         return SparseVector(indices: indices, values: values)
-    }
-
-    static func fnv1a(_ text: String, seed: UInt64) -> UInt64 {
-        var hash = seed
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
     }
 }

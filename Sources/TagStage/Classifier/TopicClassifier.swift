@@ -84,9 +84,9 @@ public struct TopicClassifier: Sendable {
         scores(features.vector(headline: headline, body: body))
     }
 
-    /// Every label's score for a story already split into folded words (``TextTokenizer/words(in:)``).
-    public func scores(headlineWords: [String], bodyWords: [String]) -> [Float] {
-        scores(features.vector(headlineWords: headlineWords, bodyWords: bodyWords))
+    /// Every label's score for a story already tokenised (``TextTokenizer/tokens(in:)``).
+    public func scores(headline: [TextTokenizer.Token], body: [TextTokenizer.Token]) -> [Float] {
+        scores(features.vector(headline: headline, body: body))
     }
 
     private func scores(_ vector: SparseVector) -> [Float] {
@@ -105,9 +105,9 @@ public struct TopicClassifier: Sendable {
         predicted(scores(headline: headline, body: body))
     }
 
-    /// The predicted labels of a story already split into folded words, best first.
-    public func predict(headlineWords: [String], bodyWords: [String]) -> [(label: String, score: Float)] {
-        predicted(scores(headlineWords: headlineWords, bodyWords: bodyWords))
+    /// The predicted labels of a story already tokenised, best first.
+    public func predict(headline: [TextTokenizer.Token], body: [TextTokenizer.Token]) -> [(label: String, score: Float)] {
+        predicted(scores(headline: headline, body: body))
     }
 
     private func predicted(_ scores: [Float]) -> [(label: String, score: Float)] {
