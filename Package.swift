@@ -42,6 +42,8 @@ let package = Package(
         // libcurl from Debian's libcurl4-openssl-dev, for polling feed URLs; C wrappers for its variadic
         // calls. (Foundation's URLSession on Linux wedged after cancelled transfers; see docs/ARCHITECTURE.md.)
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // HTTP requests on dedicated threads: feed polls (ingest) and webhook deliveries (notify).
+        .target(name: "HTTPClient", dependencies: ["CCurl", "NewsModel"]),
 
         // MARK: - Shared model and runtime
         .target(
@@ -50,7 +52,7 @@ let package = Package(
         ),
 
         // MARK: - Stage logic (libraries that tests import)
-        .target(name: "IngestStage", dependencies: ["NewsModel", "CCurl", argumentParser, logging, serviceLifecycle, grdbProduct]),
+        .target(name: "IngestStage", dependencies: ["NewsModel", "HTTPClient", argumentParser, logging, serviceLifecycle, grdbProduct]),
         .target(
             name: "TagStage",
             dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle],
@@ -62,7 +64,7 @@ let package = Package(
         ),
         .target(
             name: "NotifyStage",
-            dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle, grdbProduct]
+            dependencies: ["NewsModel", "HTTPClient", argumentParser, logging, serviceLifecycle, grdbProduct, crypto]
         ),
         .target(name: "NewsCtlCommands", dependencies: ["NewsModel", argumentParser, logging]),
 

@@ -22,6 +22,7 @@ fi
 
 echo "==> pipeline end to end, and the raw ZeroMQ transport (Swift wrapper), $STORIES stories"
 "$BIN_DIR/news-bench" --binaries "$BIN_DIR" --reuters "$REUTERS" --stories "$STORIES" --raw-messages "$RAW" \
+  --subscriptions 1000 --subscriptions 10000 --subscriptions 100000 \
   --feeds-out "$RUN_DIR/bench/feeds" --ingest-file "$RUN_DIR/bench/ingest.jsonl" --tagging-out "$RUN_DIR/bench/tagging" --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
 
 size=$(sed -n 's/.*"messageBytes" : \([0-9]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")

@@ -11,8 +11,8 @@ struct FTSQueryCompiler {
         var arguments: [String]
     }
 
-    /// The WHERE condition for `node`.
-    static func condition(_ node: QueryNode) -> Condition {
+    /// The WHERE condition for `node`, with `since:` windows counted back from `now`.
+    static func condition(_ node: QueryNode, now: Date = Date()) -> Condition {
         switch node {
         case .all:
             return Condition(sql: "1", arguments: [])
@@ -20,15 +20,25 @@ struct FTSQueryCompiler {
             return ftsCondition(textExpression(match, scope: scope))
         case .tag(_, _, let key):
             return ftsCondition("tags : " + quote(key))
+        case .published(let from, let before):
+            var parts: [Condition] = []
+            if let from { parts.append(Condition(sql: "\(storyDate) >= ?", arguments: [RFC3339.format(from)])) }
+            if let before { parts.append(Condition(sql: "\(storyDate) < ?", arguments: [RFC3339.format(before)])) }
+            return parts.isEmpty ? Condition(sql: "1", arguments: []) : combine(parts, with: "AND")
+        case .since(let seconds):
+            return Condition(sql: "\(storyDate) >= ?", arguments: [RFC3339.format(now.addingTimeInterval(-TimeInterval(seconds)))])
         case .and(let children):
-            return combine(children.map(condition), with: "AND")
+            return combine(children.map { condition($0, now: now) }, with: "AND")
         case .or(let children):
-            return combine(children.map(condition), with: "OR")
+            return combine(children.map { condition($0, now: now) }, with: "OR")
         case .not(let child):
-            let inner = condition(child)
+            let inner = condition(child, now: now)
             return Condition(sql: "NOT (\(inner.sql))", arguments: inner.arguments)
         }
     }
+
+    /// The story's date as stored (RFC 3339 text in UTC, milliseconds: text order is time order).
+    static let storyDate = "coalesce(s.published_at, s.received_at)"
 
     /// An FTS5 expression, for ranking and snippets, of the text clauses that count for a match (those
     /// outside any NOT), or nil when the query has none.
@@ -43,7 +53,7 @@ struct FTSQueryCompiler {
         switch node {
         case .text(let match, let scope): [(match, scope)]
         case .and(let children), .or(let children): children.flatMap(positiveTextClauses)
-        case .all, .tag, .not: []
+        case .all, .tag, .not, .published, .since: []
         }
     }
 

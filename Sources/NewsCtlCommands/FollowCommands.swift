@@ -135,6 +135,7 @@ struct AlertsCommand: AsyncParsableCommand {
         if !alert.story.places.isEmpty { facts.append("places: " + alert.story.places.joined(separator: ", ")) }
         printLine("      " + facts.joined(separator: " · "))
         printLine("      matched: " + alert.matched.joined(separator: ", ") + "   (query: \(alert.query))")
+        for tag in alert.tags ?? [] { printLine("      why \(tag.clause): \(tag.tag)\(tag.id.map { " (\($0))" } ?? "") — \(tag.reason)") }
     }
 }
 

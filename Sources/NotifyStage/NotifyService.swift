@@ -73,24 +73,30 @@ public struct NotifyService: Service {
             handleBatch: { messages in
                 try store.refreshIfChanged()
                 var matches: [(alert: Alert, originAt: Date)] = []
+                let matching = store.matching
+                let now = Date()
                 for message in messages {
                     guard case .taggedStory(let tagged) = message.envelope.payload else {
                         runtime.counters.increment("unexpected_kind")
                         continue
                     }
                     let document = MatchDocument(tagged)
-                    for active in store.subscriptions where QueryMatcher.matches(active.query.root, document) {
+                    for position in matching.percolator.matches(document, now: now) {
+                        let active = matching.subscriptions[position]
                         let alert = Alert(
                             subscription: active.subscription, story: tagged,
-                            matched: QueryMatcher.explain(active.query.root, document))
+                            satisfied: QueryMatcher.satisfiedClauses(active.query.root, document, now: now))
                         matches.append((alert, message.envelope.originAt))
                     }
                 }
                 // Journal first, then record: a crash in between sends the alert again (the feed is
                 // at-least-once, deduplicated by alert id), never loses it.
-                let fresh = try await store.unrecorded(matches.map(\.alert))
+                // Copies of one story (one near-duplicate cluster) share an alert id: the first one alerts.
+                var batchIDs = Set<String>()
+                let distinct = matches.filter { batchIDs.insert($0.alert.id).inserted }
+                let fresh = try await store.unrecorded(distinct.map(\.alert))
                 let freshIDs = Set(fresh.map(\.id))
-                let items = matches.filter { freshIDs.contains($0.alert.id) }.map {
+                let items = distinct.filter { freshIDs.contains($0.alert.id) }.map {
                     (payload: Payload.alert($0.alert), topic: StreamTopic.alert(subscriptionID: $0.alert.subscriptionID), originAt: $0.originAt)
                 }
                 try await output.emit(items, counters: runtime.counters)

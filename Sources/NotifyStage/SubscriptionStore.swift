@@ -15,7 +15,15 @@ public final class SubscriptionStore: Sendable {
     }
 
     private let pool: DatabasePool
-    private let active = Mutex<(version: Int64, subscriptions: [Active])>((-1, []))
+    /// The subscriptions being matched and the percolator over their queries, built together.
+    public struct Matching: Sendable {
+        /// The subscriptions, oldest first.
+        public var subscriptions: [Active]
+        /// Their queries, indexed: match positions are positions in `subscriptions`.
+        public var percolator: Percolator
+    }
+
+    private let active = Mutex<(version: Int64, matching: Matching)>((-1, Matching(subscriptions: [], percolator: Percolator(queries: []))))
 
     /// Opens (creating if needed) the store at `path` and loads the subscriptions.
     public init(path: String) throws {
@@ -39,7 +47,8 @@ public final class SubscriptionStore: Sendable {
             let created = RFC3339.parse(row["created_at"]) ?? Date()
             loaded.append(Active(subscription: Subscription(id: row["id"], query: text, createdAt: created), query: query))
         }
-        active.withLock { $0 = (version, loaded) }
+        let matching = Matching(subscriptions: loaded, percolator: Percolator(queries: loaded.map(\.query.root)))
+        active.withLock { $0 = (version, matching) }
     }
 
     static var migrator: DatabaseMigrator {
@@ -76,7 +85,10 @@ public final class SubscriptionStore: Sendable {
     }
 
     /// The subscriptions being matched.
-    public var subscriptions: [Active] { active.withLock { $0.subscriptions } }
+    public var subscriptions: [Active] { active.withLock { $0.matching.subscriptions } }
+
+    /// The subscriptions with their percolator, as one consistent snapshot.
+    public var matching: Matching { active.withLock { $0.matching } }
 
     /// Stores a subscription, or returns the existing one with the same canonical query.
     /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.

@@ -166,7 +166,8 @@ public struct Tagger: Sendable {
             return EntityTag(
                 id: entry.id, type: entry.type, name: entry.name, mentions: mentions[index, default: []],
                 confidence: onlyAcronyms ? 0.8 : 0.95,
-                reason: "gazetteer: " + matchedAliases.map { "\"\($0)\"" }.joined(separator: ", "))
+                reason: "gazetteer: " + matchedAliases.map { "\"\($0)\"" }.joined(separator: ", "),
+                aliases: entry.aliases.count > 1 ? entry.aliases.filter { $0 != entry.name } : nil)
         }
         return known + foundOrder.map { found[$0]! }
     }

@@ -44,6 +44,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Write the figures as JSON to this file as well.")
     var json: String?
 
+    @Option(help: "Subscription counts for the percolation run (none: skipped).")
+    var subscriptions: [Int] = []
+
     @Flag(help: "Only the in-process measurements (feeds, ingest, tagging): no raw transport or pipeline runs.")
     var skipPipeline = false
 
@@ -111,7 +114,26 @@ struct BenchCommand: AsyncParsableCommand {
             taggingFigures = ["stories": result.stories, "storiesPerSecond": result.storiesPerSecond, "mentions": result.mentions]
         }
 
-        if skipPipeline { return }
+        var percolationFigures: [[String: Any]] = []
+        if !subscriptions.isEmpty {
+            let percolationCorpus = BenchCorpus.load(directory: reuters, limit: 5000) ?? BenchCorpus.generated(count: 5000)
+            for result in try PercolationBenchmark.run(corpus: percolationCorpus, tagger: try Tagger.bundled(), counts: subscriptions) {
+                say(
+                    String(
+                        format: "percolation, %d subscriptions, one thread: %.0f stories/s; evaluating every subscription %.0f stories/s (ratio %.1f; match sets equal on the %d stories both saw); %.0f candidates and %.1f matches per story",
+                        result.subscriptions, result.percolatorPerSecond, result.naivePerSecond, result.percolatorPerSecond / result.naivePerSecond,
+                        result.checkedStories, result.candidatesPerStory, result.matchesPerStory))
+                percolationFigures.append([
+                    "subscriptions": result.subscriptions, "storiesPerSecond": result.percolatorPerSecond, "naiveStoriesPerSecond": result.naivePerSecond,
+                    "candidatesPerStory": result.candidatesPerStory, "matchesPerStory": result.matchesPerStory,
+                ])
+            }
+        }
+
+        if skipPipeline {
+            if let json { try writeFigures(["percolation": percolationFigures, "tagging": taggingFigures], to: json) }
+            return
+        }
         var template = Array("/tmp/nraw-XXXXXX".utf8CString)
         let directory = String(cString: mkdtemp(&template)!)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -139,14 +161,18 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if let json {
             let object: [String: Any] = [
-                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures, "ingest": ingestFigures, "tagging": taggingFigures,
+                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures, "ingest": ingestFigures, "tagging": taggingFigures, "percolation": percolationFigures,
                 "pipeline": results.map {
                     ["offeredPerSecond": $0.offered ?? 0, "tagReplicas": $0.tagReplicas, "stories": $0.stories, "storiesPerSecond": $0.storiesPerSecond,
                      "p50ms": $0.p50, "p99ms": $0.p99, "maxms": $0.max, "ratioToRaw": $0.storiesPerSecond / raw]
                 },
             ]
-            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
+            try writeFigures(object, to: json)
         }
+    }
+
+    private func writeFigures(_ object: [String: Any], to path: String) throws {
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
     }
 }
 

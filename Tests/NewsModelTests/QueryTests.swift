@@ -1,3 +1,4 @@
+import Foundation
 import NewsModel
 import Testing
 
@@ -22,6 +23,13 @@ struct QueryParserTests {
             ("*", "*"),
             ("e-mail", "\"e mail\""),
             ("Gaza and aid", "gaza AND and AND aid"),
+            ("published:[2026-01-01 TO 2026-02-01]", "published:[2026-01-01 TO 2026-02-01]"),
+            ("published:[2026-01-01T09:30:00Z TO *]", "published:[2026-01-01T09:30:00.000Z TO *]"),
+            ("published:[* TO 2026-01-31T23:00:00+01:00]", "published:[* TO 2026-01-31T22:00:00.000Z]"),
+            ("published:2026-03-04", "published:[2026-03-04 TO 2026-03-04]"),
+            ("since:7d tariffs", "since:1w AND tariffs"),
+            ("since:36h", "since:36h"),
+            ("since:90m", "since:90m"),
         ])
     func canonicalForm(text: String, canonical: String) throws {
         let query = try Query(text)
@@ -57,6 +65,14 @@ struct QueryParserTests {
             ("OR iran", 1, "a term"),
             ("iran OR OR russia", 9, "after OR"),
             ("&&", 1, "a word with letters or digits"),
+            ("iran published:[2026-13-01 TO *]", 17, "a day such as 2026-01-01"),
+            ("published:[2026-01-01 TO 2026-02-30]", 26, "a day such as 2026-01-01"),
+            ("published:[2026-01-01 2026-02-01]", 12, "a range such as"),
+            ("published:[2026-02-01 TO 2026-01-01]", 12, "start comes before its end"),
+            ("published:[2026-01-01 TO", 11, "a closing ']'"),
+            ("published:yesterday", 11, "a day such as 2026-02-01"),
+            ("since:7", 7, "a window such as"),
+            ("since:7y", 7, "a window such as"),
         ])
     func errors(text: String, column: Int, expected: String) {
         #expect {
@@ -73,7 +89,8 @@ struct QueryMatcherTests {
     let document = MatchDocument(
         headline: "Executive order threatens 25% tariffs on countries that trade with Iran",
         body: "President Trump signed an order. U.S. officials described the humanitarian aid plan.",
-        tagKeys: ["place_iran", "person_donald_trump", "topic_trade", "topic_medtop_04000000", "source_example_wire"])
+        tagKeys: ["place_iran", "person_donald_trump", "topic_trade", "topic_medtop_04000000", "source_example_wire"],
+        date: RFC3339.parse("2026-01-15T12:00:00Z"))
 
     @Test(
         "clauses match as the language defines",
@@ -84,9 +101,22 @@ struct QueryMatcherTests {
             ("U.S.", true), ("place:Iran", true), ("place:Russia", false), ("person:\"Donald Trump\"", true),
             ("topic:trade", true), ("source:\"Example Wire\"", true), ("headline:iran", true), ("headline:president", false),
             ("*", true), ("* -iran", false), ("(russia OR iran) AND NOT place:Russia", true),
+            ("published:[2026-01-01 TO 2026-01-31]", true), ("published:[2026-01-16 TO *]", false),
+            ("published:[* TO 2026-01-15]", true), ("published:[* TO 2026-01-14]", false), ("published:2026-01-15", true),
+            ("published:[2026-01-15T12:00:00Z TO 2026-01-15T12:00:00Z]", true),
+            ("published:[2026-01-15T12:00:00.001Z TO *]", false),
         ])
     func evaluation(query: String, expected: Bool) throws {
         #expect(QueryMatcher.matches(try Query(query).root, document) == expected)
+    }
+
+    @Test("since: counts back from the moment of evaluation")
+    func relativeWindow() throws {
+        let query = try Query("since:1d tariffs")
+        let story = RFC3339.parse("2026-01-15T12:00:00Z")!
+        #expect(QueryMatcher.matches(query.root, document, now: story.addingTimeInterval(23 * 3600)))
+        #expect(!QueryMatcher.matches(query.root, document, now: story.addingTimeInterval(25 * 3600)))
+        #expect(QueryMatcher.explain(query.root, document, now: story) == ["since:1d", "tariffs"])
     }
 
     @Test("the explanation lists the satisfied clauses outside NOT")

@@ -10,6 +10,13 @@ struct PipelineEndToEndTests {
     static let matching = #"{"id": "e2e-iran", "headline": "New tariffs threatened on countries trading with Iran", "body": "The order targets importers of Iranian oil.", "source": "Test Wire", "publishedAt": "2026-02-02T15:30:00Z", "language": "en"}"#
     static let other = #"{"id": "e2e-storm", "headline": "Winter storm closes schools", "body": "Snow fell across the region overnight.", "source": "Weather Desk"}"#
     static let broken = #"{"headline": "No body here"}"#
+    /// A longer story about Iran and tariffs, and another outlet's lightly edited copy of it.
+    static let clusterBody =
+        "Officials in Washington said new tariffs would fall on any country that keeps buying Iranian oil, and that customs "
+        + "officers had been told to prepare lists of affected importers. Shipping firms said they expected delays at several "
+        + "ports while the rules were written, and traders warned that prices could rise before the measures take effect"
+    static let clusterFirst = #"{"id": "e2e-cluster-1", "headline": "Tariffs planned on buyers of oil from Iran", "body": ""# + clusterBody + #" next month.", "source": "Test Wire"}"#
+    static let clusterCopy = #"{"id": "e2e-cluster-2", "headline": "Tariffs planned on buyers of oil from Iran", "body": ""# + clusterBody + #" in the coming weeks.", "source": "Other Outlet"}"#
 
     @Test("published stories become searchable with their tags, and only the matching one alerts")
     func storiesFlowAndAlert() async throws {
@@ -67,6 +74,10 @@ struct PipelineEndToEndTests {
             #expect(alert["subscriptionID"] as? String == iranID)
             #expect((alert["story"] as? [String: Any])?["id"] as? String == "e2e-iran")
             #expect(alert["matched"] as? [String] == ["place:Iran", "tariffs"])
+            #expect(alert["terms"] as? [String] == ["tariffs"])
+            let why = try #require((alert["tags"] as? [[String: Any]])?.first, "the alert explains its filter")
+            #expect(why["clause"] as? String == "place:Iran" && why["id"] as? String == "iso3166:IR")
+            #expect((why["reason"] as? String)?.hasPrefix("gazetteer:") == true, "\(why)")
             #expect(!follower.stdout.contains("e2e-storm"), "the storm story alerted the Iran subscriber")
             var liveMessages = live.messages.makeAsyncIterator()
             let liveAlert = try #require(await liveMessages.next())
@@ -86,6 +97,20 @@ struct PipelineEndToEndTests {
             #expect(try await pipeline.counter("index", "stories") == 2)
             let stored = try await pipeline.newsctl("alerts", ["--json"])
             #expect(stored.stdout.split(separator: "\n").count == 2, "one alert per subscription: \(stored.stdout)")
+
+            // A story and another outlet's edited copy: both are indexed, linked as one cluster, and the
+            // subscriber gets one alert for the two.
+            let cluster = try pipeline.write("cluster.jsonl", Self.clusterFirst + "\n" + Self.clusterCopy + "\n")
+            let published = try await pipeline.newsctl("publish", [cluster.path])
+            #expect(published.stdout.contains("published 2 stories"), "\(published.stdout) \(published.stderr)")
+            #expect(try await eventually { try await pipeline.counter("index", "stories") == 4 }, "\(pipeline.logs())")
+            #expect(try await eventually { try await pipeline.counter("notify", "received") >= 4 })
+            #expect(try await pipeline.counter("ingest", "near_duplicates") == 1)
+            #expect(try await eventually { follower.stdout.contains("e2e-cluster-1") }, "the first of the cluster alerts")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(!follower.stdout.contains("e2e-cluster-2"), "the copy alerted again: \(follower.stdout)")
+            let afterCluster = try await pipeline.newsctl("alerts", ["--json", iranID])
+            #expect(afterCluster.stdout.split(separator: "\n").count == 2, "\(afterCluster.stdout)")
         }
     }
 

@@ -108,7 +108,8 @@ struct StoryIndexTests {
             "tariffs", "tariff*", "tariffs OR tariff", "place:Iran", "place:Russia AND NOT sanctions", "-russia",
             "NOT (iran OR russia)", "\"humanitarian aid\"", "headline:sanctions", "headline:iran OR body", "topic:trade",
             "topic:economy -place:India", "source:\"Example Wire\"", "* -source:\"Example Wire\"", "u.s.", "court OR ruled",
-            "(storm OR shelling) AND -snow",
+            "(storm OR shelling) AND -snow", "published:[2026-02-02T04:00:00Z TO *]", "published:[* TO 2026-02-02T03:40:00Z] iran",
+            "published:2026-02-02 -russia", "published:[2026-02-03 TO *]", "since:5000w", "since:1m OR storm",
         ])
     func sameMeaningAsMatcher(query: String) async throws {
         let fixture = try await IndexFixture()

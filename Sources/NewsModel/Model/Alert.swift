@@ -51,9 +51,30 @@ public struct AlertStory: Codable, Sendable, Hashable {
     }
 }
 
+/// A field filter of the query that the story satisfied, with the tag behind it and why `tag` gave it.
+public struct AlertTagMatch: Codable, Sendable, Hashable {
+    /// The clause, such as `place:Iran`.
+    public var clause: String
+    /// The tag's name or label, such as `Iran`.
+    public var tag: String
+    /// The entity id or topic code, when the tag has one.
+    public var id: String?
+    /// The tagger's reason, such as `gazetteer: "Iran"` or `model: margin 0.31 over its threshold`.
+    public var reason: String
+
+    /// Creates a tag match.
+    public init(clause: String, tag: String, id: String?, reason: String) {
+        self.clause = clause
+        self.tag = tag
+        self.id = id
+        self.reason = reason
+    }
+}
+
 /// A notice that a story matched a subscription.
 public struct Alert: Codable, Sendable, Hashable {
-    /// The alert id: the subscription id and the story id.
+    /// The alert id: the subscription id and the story's near-duplicate cluster (the story id when it
+    /// has none), so copies of one story make one alert.
     public var id: String
     /// The subscription that matched.
     public var subscriptionID: String
@@ -61,18 +82,38 @@ public struct Alert: Codable, Sendable, Hashable {
     public var query: String
     /// The story.
     public var story: AlertStory
-    /// Why it fired: the query clauses the story satisfied.
+    /// Why it fired: the query clauses the story satisfied (outside any NOT).
     public var matched: [String]
+    /// The query's words and phrases found in the story.
+    public var terms: [String]?
+    /// The field filters satisfied, each with its tag and the tagger's reason.
+    public var tags: [AlertTagMatch]?
     /// When the alert was made.
     public var createdAt: Date
 
-    /// Creates an alert.
-    public init(subscription: Subscription, story: TaggedStory, matched: [String], createdAt: Date = Date()) {
-        id = subscription.id + "/" + story.story.id
+    /// Creates an alert from the clauses the story satisfied (``QueryMatcher/satisfiedClauses(_:_:now:)``).
+    public init(subscription: Subscription, story: TaggedStory, satisfied: [QueryNode], createdAt: Date = Date()) {
+        id = subscription.id + "/" + (story.story.clusterID ?? story.story.id)
         subscriptionID = subscription.id
         query = subscription.query
         self.story = AlertStory(story)
-        self.matched = matched
+        matched = satisfied.map(\.description)
+        var terms: [String] = []
+        var tags: [AlertTagMatch] = []
+        for clause in satisfied {
+            switch clause {
+            case .text(.term(let word), _), .text(.prefix(let word), _):
+                terms.append(word)
+            case .text(.phrase(let words), _):
+                terms.append(words.joined(separator: " "))
+            case .tag(_, _, let key):
+                tags += story.tags(withKey: key).map { AlertTagMatch(clause: clause.description, tag: $0.name, id: $0.id, reason: $0.reason) }
+            default:
+                break
+            }
+        }
+        self.terms = terms
+        self.tags = tags
         self.createdAt = createdAt
     }
 }

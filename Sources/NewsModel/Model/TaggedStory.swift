@@ -53,15 +53,32 @@ public struct EntityTag: Codable, Sendable, Hashable {
     public var confidence: Double
     /// Why it was tagged: the rule and the aliases that matched.
     public var reason: String
+    /// Other names the entity goes by in the gazetteer ("America", "U.S." for the United States), so
+    /// that `place:America` finds it; absent for names the gazetteer does not know.
+    public var aliases: [String]?
 
     /// Creates an entity tag.
-    public init(id: String, type: EntityType, name: String, mentions: [Mention], confidence: Double, reason: String) {
+    public init(
+        id: String, type: EntityType, name: String, mentions: [Mention], confidence: Double, reason: String, aliases: [String]? = nil
+    ) {
         self.id = id
         self.type = type
         self.name = name
         self.mentions = mentions
         self.confidence = confidence
         self.reason = reason
+        self.aliases = aliases
+    }
+
+    /// The tag keys of this entity: by its type's field and `entity:`, under its name, its aliases and its id.
+    public var tagKeys: [String] {
+        var keys: [String] = []
+        for value in [name] + (aliases ?? []) {
+            keys.append(TagKey.make(field: type.queryField, value: value))
+            keys.append(TagKey.make(field: "entity", value: value))
+        }
+        keys.append(TagKey.make(field: "entity", value: id))
+        return keys
     }
 }
 
@@ -114,11 +131,7 @@ public struct TaggedStory: Codable, Sendable, Hashable {
     /// `place:Iran` (see ``TagKey``).
     public var tagKeys: Set<String> {
         var keys = Set<String>()
-        for entity in entities {
-            keys.insert(TagKey.make(field: entity.type.queryField, value: entity.name))
-            keys.insert(TagKey.make(field: "entity", value: entity.name))
-            keys.insert(TagKey.make(field: "entity", value: entity.id))
-        }
+        for entity in entities { keys.formUnion(entity.tagKeys) }
         for topic in topics {
             keys.insert(TagKey.make(field: "topic", value: topic.code))
             keys.insert(TagKey.make(field: "topic", value: topic.name))
@@ -126,6 +139,21 @@ public struct TaggedStory: Codable, Sendable, Hashable {
         if let source = story.source { keys.insert(TagKey.make(field: "source", value: source)) }
         if let language = story.language { keys.insert(TagKey.make(field: "lang", value: language)) }
         return keys
+    }
+
+    /// The tags behind a filter key, each with its name, id and the tagger's reason: what an alert
+    /// shows for a field filter the story satisfied.
+    public func tags(withKey key: String) -> [(name: String, id: String?, reason: String)] {
+        var result: [(name: String, id: String?, reason: String)] = []
+        for entity in entities where entity.tagKeys.contains(key) { result.append((entity.name, entity.id, entity.reason)) }
+        for topic in topics where TagKey.make(field: "topic", value: topic.code) == key || TagKey.make(field: "topic", value: topic.name) == key {
+            result.append((topic.label, topic.code, topic.reason))
+        }
+        if let source = story.source, TagKey.make(field: "source", value: source) == key { result.append((source, nil, "the story's source")) }
+        if let language = story.language, TagKey.make(field: "lang", value: language) == key {
+            result.append((language, nil, "the story's language"))
+        }
+        return result
     }
 }
 

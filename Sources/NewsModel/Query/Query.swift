@@ -8,6 +8,8 @@
 public struct Query: Sendable, Hashable, CustomStringConvertible {
     /// The field filters the language knows, and the tag each filters on.
     public static let tagFields: [String] = ["topic", "entity", "person", "org", "place", "source", "lang"]
+    /// The other fields: text in the headline, and the story's date.
+    public static let otherFields: [String] = ["headline", "published", "since"]
 
     /// The text as the user wrote it.
     public let text: String

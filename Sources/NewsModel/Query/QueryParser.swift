@@ -1,3 +1,5 @@
+import Foundation
+
 /// A recursive-descent parser for the query language.
 ///
 /// ```
@@ -5,13 +7,17 @@
 /// or      := and ("OR" and)*
 /// and     := unary (["AND"] unary)*
 /// unary   := ("NOT" | "-") unary | primary
-/// primary := "(" or ")" | FIELD ":" (WORD | PHRASE) | PHRASE | WORD ["*"] | "*"
+/// primary := "(" or ")" | FIELD ":" (WORD | PHRASE) | "published:" (RANGE | DAY) | "since:" WINDOW
+///          | PHRASE | WORD ["*"] | "*"
+/// RANGE   := "[" (DATE | "*") "TO" (DATE | "*") "]"
 /// ```
 /// `AND`, `OR` and `NOT` are operators only in capitals; adjacent clauses are joined by AND.
 struct QueryParser {
     enum TokenKind: Equatable {
         case word(String)
         case phrase(String)
+        /// The inside of `[… TO …]`, with the column of its first character.
+        case range(String, Int)
         case field(String)
         case open, close, and, or, not, minus, end
     }
@@ -72,7 +78,7 @@ struct QueryParser {
             case .and:
                 let operatorToken = advance()
                 children.append(try parseUnary(after: operatorToken))
-            case .word, .phrase, .field, .open, .not, .minus:
+            case .word, .phrase, .range, .field, .open, .not, .minus:
                 children.append(try parseUnary(after: nil))
             case .or, .close, .end:
                 return children.count == 1 ? children[0] : .and(children)
@@ -117,11 +123,28 @@ struct QueryParser {
             case .phrase(let text):
                 value = text
                 quoted = true
+            case .range(let inside, let column) where name == "published":
+                return try dateRange(inside, column: column)
             default:
                 throw QueryError(column: valueToken.column, expected: "a value after \(name):", found: describe(valueToken))
             }
             if name == "headline" {
                 return try textNode(value, quoted: quoted, scope: .headline, column: valueToken.column)
+            }
+            if name == "since" {
+                guard let seconds = DateBound.window(value) else {
+                    throw QueryError(column: valueToken.column, expected: "a window such as 30m, 24h, 7d or 2w after since:", found: "'\(value)'")
+                }
+                return .since(seconds: seconds)
+            }
+            if name == "published" {
+                // One day: published:2026-02-01.
+                guard value.utf8.count == 10, let from = DateBound.parse(value, upper: false), let before = DateBound.parse(value, upper: true) else {
+                    throw QueryError(
+                        column: valueToken.column, expected: "a day such as 2026-02-01 or a range such as [2026-01-01 TO 2026-02-01] after published:",
+                        found: "'\(value)'")
+                }
+                return .published(from: from, before: before)
             }
             let key = TagKey.make(field: name, value: value)
             guard key != name + "_" else {
@@ -152,8 +175,33 @@ struct QueryParser {
         return .text(words.count == 1 ? .term(words[0]) : .phrase(words), scope: scope)
     }
 
+    /// `2026-01-01 TO 2026-02-01`, either side `*`, each a day or an RFC 3339 instant.
+    private func dateRange(_ inside: String, column: Int) throws(QueryError) -> QueryNode {
+        let parts = inside.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard parts.count == 3, parts[1] == "TO" else {
+            throw QueryError(column: column, expected: "a range such as [2026-01-01 TO 2026-02-01] (either side may be *)", found: "'[\(inside)]'")
+        }
+        func bound(_ text: String, upper: Bool) throws(QueryError) -> Date? {
+            if text == "*" { return nil }
+            guard let date = DateBound.parse(text, upper: upper) else {
+                let offset = inside.range(of: text, options: upper ? .backwards : [])
+                    .map { inside.distance(from: inside.startIndex, to: $0.lowerBound) } ?? 0
+                throw QueryError(
+                    column: column + offset, expected: "a day such as 2026-01-01, an RFC 3339 time or *", found: "'\(text)'")
+            }
+            return date
+        }
+        let from = try bound(parts[0], upper: false)
+        let before = try bound(parts[2], upper: true)
+        if let from, let before, before <= from {
+            throw QueryError(column: column, expected: "a range whose start comes before its end", found: "'[\(inside)]'")
+        }
+        return .published(from: from, before: before)
+    }
+
     private func describe(_ token: Token) -> String {
         switch token.kind {
+        case .range(let inside, _): "'[\(inside)]'"
         case .word(let text): "'\(text)'"
         case .phrase(let text): "\"\(text)\""
         case .field(let name): "'\(name):'"
@@ -169,7 +217,7 @@ struct QueryParser {
 
     // MARK: - Lexer
 
-    static let fields: Set<String> = Set(Query.tagFields + ["headline"])
+    static let fields: Set<String> = Set(Query.tagFields + Query.otherFields)
 
     static func lex(_ text: String) throws(QueryError) -> [Token] {
         var tokens: [Token] = []
@@ -211,10 +259,22 @@ struct QueryParser {
                         guard fields.contains(name.lowercased()) else {
                             throw QueryError(
                                 column: column,
-                                expected: "a known field (" + (Query.tagFields + ["headline"]).map { $0 + ":" }.joined(separator: ", ") + ")",
+                                expected: "a known field (" + (Query.tagFields + Query.otherFields).map { $0 + ":" }.joined(separator: ", ") + ")",
                                 found: "'\(name):'")
                         }
                         tokens.append(Token(kind: .field(name.lowercased()), column: column))
+                        if rest.hasPrefix("[") && name.lowercased() == "published" {
+                            // A date range runs to its ']', spaces and all.
+                            let open = index + name.count + 1
+                            var close = open + 1
+                            while close < characters.count && characters[close] != "]" { close += 1 }
+                            guard close < characters.count else {
+                                throw QueryError(column: open + 1, expected: "a closing ']' for the date range opened here", found: "end of query")
+                            }
+                            tokens.append(Token(kind: .range(String(characters[(open + 1)..<close]), open + 2), column: open + 1))
+                            index = close + 1
+                            continue
+                        }
                         if !rest.isEmpty {
                             tokens.append(Token(kind: .word(rest), column: column + name.count + 1))
                         }
