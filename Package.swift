@@ -90,7 +90,7 @@ let package = Package(
             exclude: ["FuzzInputs"]
         ),
         .testTarget(
-            name: "PipelineTests", dependencies: ["NewsModel", "ZeroMQ", logging, grdbProduct], exclude: ["Support/feed_server.py"]),
+            name: "PipelineTests", dependencies: ["NewsModel", "ZeroMQ", logging, grdbProduct, crypto], exclude: ["Support/feed_server.py"]),
     ]
 )
 

@@ -87,9 +87,7 @@ public final class StoryIndex: Sendable {
 
     /// Stored stories, oldest first (by row), from the cursor on.
     public func stories(_ request: StoriesRequest) async throws -> StoriesPage {
-        guard (1...1000).contains(request.limit) else {
-            throw ControlFailure(code: .badRequest, message: "limit must be 1 to 1000")
-        }
+        try ControlFailure.checkLimit(request.limit)
         return try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,

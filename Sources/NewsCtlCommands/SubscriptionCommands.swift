@@ -7,9 +7,14 @@ struct SubscribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subscribe",
         abstract: "Subscribe to alerts for a query; prints the subscription id.",
-        discussion: "Example: newsctl subscribe 'place:Iran OR tariffs'. Subscribing to the same query again returns the same id.")
+        discussion: """
+            Example: newsctl subscribe 'place:Iran OR tariffs'. Subscribing to the same query again returns             the same id. With --webhook URL, every alert is also POSTed there, signed the Standard Webhooks             way; the signing secret is printed once, on the second line.
+            """)
 
     @OptionGroup var options: ClientOptions
+
+    @Option(help: ArgumentHelp("POST each alert to this http(s) URL (Standard Webhooks: webhook-id, -timestamp, -signature).", valueName: "url"))
+    var webhook: String?
 
     @Argument(help: "The query; several words are joined with spaces.")
     var query: [String]
@@ -17,13 +22,14 @@ struct SubscribeCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try ZMQContext()
         let result = try await options.call(
-            "notify", .subscribe(SubscribeRequest(query: query.joined(separator: " "))), as: SubscribeResult.self,
+            "notify", .subscribe(SubscribeRequest(query: query.joined(separator: " "), webhook: webhook)), as: SubscribeResult.self,
             context: context)
         if options.json {
             try printJSON(result)
         } else {
             printLine(result.subscription.id)
-            if !result.created { printError("(already subscribed to this query)") }
+            if let secret = result.webhookSecret { printLine("webhook secret (shown only now): \(secret)") }
+            if !result.created { printError("(already subscribed to this query\(webhook == nil ? "" : " with this webhook"))") }
         }
     }
 }
@@ -43,7 +49,7 @@ struct SubscriptionsCommand: AsyncParsableCommand {
         }
         if subscriptions.isEmpty { printLine("no subscriptions; add one with: newsctl subscribe QUERY") }
         for subscription in subscriptions {
-            printLine("\(subscription.id)  \(shortDate(subscription.createdAt))  \(subscription.query)")
+            printLine("\(subscription.id)  \(shortDate(subscription.createdAt))  \(subscription.query)\(subscription.webhook.map { "  -> " + $0 } ?? "")")
         }
     }
 }
@@ -65,5 +71,69 @@ struct UnsubscribeCommand: AsyncParsableCommand {
         } else {
             printLine("removed \(removed.id) (\(removed.query))")
         }
+    }
+}
+
+/// `newsctl deliveries [--dead|--pending|--delivered]` and `newsctl deliveries replay ID|--all`: the
+/// webhook outbox and its dead letters.
+struct DeliveriesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliveries", abstract: "Show webhook deliveries and replay dead letters.",
+        subcommands: [ListDeliveriesCommand.self, ReplayDeliveriesCommand.self], defaultSubcommand: ListDeliveriesCommand.self)
+}
+
+/// `newsctl deliveries list`: deliveries, newest first.
+struct ListDeliveriesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List webhook deliveries, newest first.")
+
+    @OptionGroup var options: ClientOptions
+
+    @Flag(help: "Only deliveries in this state (dead: the dead letters).")
+    var state: DeliveryState?
+
+    @Option(help: "How many to show.")
+    var limit = 50
+
+    func run() async throws {
+        let context = try ZMQContext()
+        let deliveries = try await options.call(
+            "notify", .listDeliveries(DeliveriesRequest(state: state, limit: limit)), as: [WebhookDelivery].self, context: context)
+        if options.json {
+            for delivery in deliveries { try printJSON(delivery) }
+            return
+        }
+        if deliveries.isEmpty { printLine("no webhook deliveries\(state.map { " \($0.rawValue)" } ?? "")") }
+        for delivery in deliveries {
+            var line = "\(delivery.state.rawValue.uppercased())  \(delivery.id)  -> \(delivery.url)  attempts \(delivery.attempts)"
+            if let next = delivery.nextAttemptAt { line += "  next \(shortDate(next))" }
+            printLine(line)
+            if let error = delivery.lastError { printLine("      last error: \(error)") }
+        }
+    }
+}
+
+extension DeliveryState: EnumerableFlag {}
+
+/// `newsctl deliveries replay ID|--all`: put dead letters back in the outbox.
+struct ReplayDeliveriesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replay", abstract: "Deliver dead letters again.")
+
+    @OptionGroup var options: ClientOptions
+
+    @Flag(help: "Every dead letter.")
+    var all = false
+
+    @Argument(help: "The delivery id (as `newsctl deliveries --dead` shows it).")
+    var id: String?
+
+    func validate() throws {
+        if id != nil && all { throw ValidationError("give a delivery id or --all, not both") }
+        if id == nil && !all { throw ValidationError("give a delivery id, or --all for every dead letter") }
+    }
+
+    func run() async throws {
+        let context = try ZMQContext()
+        let result = try await options.call("notify", .replayDeliveries(ReplayRequest(id: id)), as: ReplayResult.self, context: context)
+        if options.json { try printJSON(result) } else { printLine("replayed \(result.replayed) dead letter\(result.replayed == 1 ? "" : "s")") }
     }
 }

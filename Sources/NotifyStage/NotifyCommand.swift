@@ -27,7 +27,32 @@ public struct NotifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Control endpoint for subscriptions, alerts and status (default: <run-dir>/<instance>.ctl).", valueName: "endpoint"))
     var control: String?
 
+    @Option(
+        name: .customLong("webhook-allow"),
+        help: ArgumentHelp(
+            "A network webhooks may reach although it is loopback, private or link-local, such as 10.20.0.0/16; repeatable.",
+            valueName: "cidr"))
+    var webhookAllow: [String] = []
+
+    @Option(help: ArgumentHelp("Seconds before a failed webhook delivery is first retried; each retry waits twice as long, up to an hour.", valueName: "seconds"))
+    var webhookRetryBase: Double = 5
+
+    @Option(help: ArgumentHelp("Attempts before a webhook delivery becomes a dead letter.", valueName: "n"))
+    var webhookMaxAttempts = 10
+
+    @Option(help: ArgumentHelp("Also append every alert to this JSON Lines file.", valueName: "path"))
+    var alertsFile: String?
+
     public init() {}
+
+    public func validate() throws {
+        for cidr in webhookAllow {
+            do { _ = try CIDR(cidr) } catch { throw ValidationError("--webhook-allow: \(error)") }
+        }
+        guard webhookRetryBase > 0, webhookMaxAttempts >= 1 else {
+            throw ValidationError("--webhook-retry-base must be above 0 and --webhook-max-attempts at least 1")
+        }
+    }
 
     public func run() async throws {
         stage.bootstrapLogging()
@@ -41,6 +66,8 @@ public struct NotifyCommand: AsyncParsableCommand {
                 sources: inputs.isEmpty ? layout.feeds(of: "tag") : FeedSources(endpoints: inputs),
                 feed: feed ?? layout.feed(instance), live: publish ?? layout.live(instance),
                 control: control ?? layout.control(instance), dataDirectory: stage.resolvedDataDirectory,
-                retention: stage.retention), exitWithParent: stage.exitWithParent)
+                retention: stage.retention, webhookGuard: WebhookGuard(allowed: try webhookAllow.map { try CIDR($0) }),
+                webhookPolicy: WebhookPolicy(retryBase: webhookRetryBase, maximumAttempts: webhookMaxAttempts), alertsFile: alertsFile),
+            exitWithParent: stage.exitWithParent)
     }
 }

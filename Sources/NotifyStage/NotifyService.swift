@@ -15,12 +15,16 @@ public struct NotifyService: Service {
     let controlEndpoint: String
     let dataDirectory: String
     let retention: JournalRetention
+    let webhookGuard: WebhookGuard
+    let webhookPolicy: WebhookPolicy
+    let alertsFile: AlertFileSink?
 
     /// Creates the service.
     public init(
         runtime: StageRuntime, store: SubscriptionStore, sources: FeedSources, feed: String, live: String, control: String,
-        dataDirectory: String, retention: JournalRetention
-    ) {
+        dataDirectory: String, retention: JournalRetention, webhookGuard: WebhookGuard = WebhookGuard(),
+        webhookPolicy: WebhookPolicy = WebhookPolicy(), alertsFile: String? = nil
+    ) throws {
         self.runtime = runtime
         self.store = store
         self.sources = sources
@@ -29,6 +33,9 @@ public struct NotifyService: Service {
         self.controlEndpoint = control
         self.dataDirectory = dataDirectory
         self.retention = retention
+        self.webhookGuard = webhookGuard
+        self.webhookPolicy = webhookPolicy
+        self.alertsFile = try alertsFile.map { try AlertFileSink(path: $0) }
     }
 
     public func run() async throws {
@@ -42,6 +49,12 @@ public struct NotifyService: Service {
         let runtime = self.runtime
         let store = self.store
         logger.info("matching", metadata: ["endpoints": "\(endpoints)", "subscriptions": "\(store.subscriptions.count)"])
+        let webhookGuard = self.webhookGuard
+        let alertsFile = self.alertsFile
+        let deliverer = Task {
+            await WebhookDeliverer(store: store, guardrail: webhookGuard, policy: webhookPolicy, counters: runtime.counters, logger: logger).run()
+        }
+        defer { deliverer.cancel() }
 
         await StageLoop.run(
             runtime: runtime, control: control, input: input,
@@ -52,7 +65,16 @@ public struct NotifyService: Service {
                     status.counters["subscriptions"] = store.subscriptions.count
                     return status
                 case .subscribe(let subscribe):
-                    let result = try await store.subscribe(subscribe.query)
+                    if let webhook = subscribe.webhook {
+                        // Refused early when the address is already known to be off limits; checked again at each delivery.
+                        let checked: Result<WebhookGuard.Target, WebhookError> = await DedicatedThread.run(name: "webhook-dns") {
+                            do throws(WebhookError) { return .success(try webhookGuard.check(webhook)) } catch { return .failure(error) }
+                        }
+                        if case .failure(let error) = checked, error.message.hasPrefix("refused") || error.message.contains("not an http") {
+                            throw ControlFailure(code: .badRequest, message: error.message)
+                        }
+                    }
+                    let result = try await store.subscribe(subscribe.query, webhook: subscribe.webhook)
                     if result.created {
                         logger.info("subscribed", metadata: ["id": "\(result.subscription.id)", "query": "\(subscribe.query)"])
                     }
@@ -64,10 +86,15 @@ public struct NotifyService: Service {
                     return try await store.unsubscribe(id)
                 case .listAlerts(let alerts):
                     return try await store.alerts(alerts)
+                case .listDeliveries(let deliveries):
+                    return try await store.deliveries(deliveries)
+                case .replayDeliveries(let replay):
+                    return try await store.replay(replay)
                 default:
                     throw ControlFailure(
                         code: .unknownMethod,
-                        message: "notify answers subscribe, subscriptions, unsubscribe, alerts and status, not \(request.method)")
+                        message:
+                            "notify answers subscribe, subscriptions, unsubscribe, alerts, deliveries, deliveries_replay and status, not \(request.method)")
                 }
             },
             handleBatch: { messages in
@@ -101,6 +128,7 @@ public struct NotifyService: Service {
                 }
                 try await output.emit(items, counters: runtime.counters)
                 try await store.record(fresh)
+                try await alertsFile?.append(fresh)
                 runtime.counters.increment("alerts", by: fresh.count)
                 runtime.counters.increment("repeat_matches", by: matches.count - fresh.count)
             })

@@ -14,7 +14,7 @@ public final class SubscriptionStore: Sendable {
         public var query: Query
     }
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// The subscriptions being matched and the percolator over their queries, built together.
     public struct Matching: Sendable {
         /// The subscriptions, oldest first.
@@ -38,14 +38,17 @@ public final class SubscriptionStore: Sendable {
             try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'subscriptions_version'") ?? 0
         }
         guard version != active.withLock({ $0.version }) else { return }
-        let rows = try pool.read { db in try Row.fetchAll(db, sql: "SELECT id, query, created_at FROM subscription ORDER BY created_at") }
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, query, created_at, webhook_url FROM subscription ORDER BY created_at")
+        }
         var loaded: [Active] = []
         for row in rows {
             let text: String = row["query"]
             // A stored query that no longer parses (after a language change) is kept but not matched.
             guard let query = try? Query(text) else { continue }
             let created = RFC3339.parse(row["created_at"]) ?? Date()
-            loaded.append(Active(subscription: Subscription(id: row["id"], query: text, createdAt: created), query: query))
+            loaded.append(
+                Active(subscription: Subscription(id: row["id"], query: text, createdAt: created, webhook: row["webhook_url"]), query: query))
         }
         let matching = Matching(subscriptions: loaded, percolator: Percolator(queries: loaded.map(\.query.root)))
         active.withLock { $0 = (version, matching) }
@@ -81,6 +84,27 @@ public final class SubscriptionStore: Sendable {
                     INSERT INTO store_meta (key, value) VALUES ('subscriptions_version', 1);
                     """)
         }
+        migrator.registerMigration("v3: webhooks and their outbox") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE subscription ADD COLUMN webhook_url TEXT;
+                    ALTER TABLE subscription ADD COLUMN webhook_secret TEXT;
+                    CREATE TABLE delivery (
+                        id TEXT PRIMARY KEY,
+                        subscription_id TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at REAL NOT NULL,
+                        last_error TEXT,
+                        created_at TEXT NOT NULL,
+                        delivered_at TEXT
+                    );
+                    CREATE INDEX delivery_due ON delivery(state, next_attempt_at);
+                    CREATE INDEX delivery_created ON delivery(created_at);
+                    """)
+        }
         return migrator
     }
 
@@ -90,30 +114,33 @@ public final class SubscriptionStore: Sendable {
     /// The subscriptions with their percolator, as one consistent snapshot.
     public var matching: Matching { active.withLock { $0.matching } }
 
-    /// Stores a subscription, or returns the existing one with the same canonical query.
+    /// Stores a subscription, or returns the existing one with the same canonical query (and webhook).
+    /// A new subscription with a webhook gets a signing secret, returned this once.
     /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.
-    public func subscribe(_ text: String) async throws -> SubscribeResult {
+    public func subscribe(_ text: String, webhook: String? = nil) async throws -> SubscribeResult {
         let query: Query
         do {
             query = try Query(text)
         } catch {
             throw ControlFailure(code: .badQuery, message: "bad query \"\(text)\": \(error)")
         }
-        let canonical = query.description
-        let candidate = Subscription(id: Subscription.newID(), query: text)
+        // The same query with another webhook is another subscription.
+        let canonical = query.description + (webhook.map { " -> " + $0 } ?? "")
+        let candidate = Subscription(id: Subscription.newID(), query: text, webhook: webhook)
+        let secret = webhook.map { _ in WebhookSignature.newSecret() }
         let result = try await pool.write { db -> SubscribeResult in
             if let row = try Row.fetchOne(
-                db, sql: "SELECT id, query, created_at FROM subscription WHERE canonical = ?", arguments: [canonical])
+                db, sql: "SELECT id, query, created_at, webhook_url FROM subscription WHERE canonical = ?", arguments: [canonical])
             {
                 let existing = Subscription(
-                    id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date())
+                    id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date(), webhook: row["webhook_url"])
                 return SubscribeResult(subscription: existing, created: false)
             }
             try db.execute(
-                sql: "INSERT INTO subscription (id, query, canonical, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt)])
+                sql: "INSERT INTO subscription (id, query, canonical, created_at, webhook_url, webhook_secret) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt), webhook, secret])
             try Self.bumpVersion(db)
-            return SubscribeResult(subscription: candidate, created: true)
+            return SubscribeResult(subscription: candidate, created: true, webhookSecret: secret)
         }
         try refreshIfChanged()
         return result
@@ -123,12 +150,16 @@ public final class SubscriptionStore: Sendable {
     /// - Throws: ``ControlFailure`` with code `notFound` for an unknown id.
     public func unsubscribe(_ id: String) async throws -> Subscription {
         let removed = try await pool.write { db -> Subscription? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, query, created_at FROM subscription WHERE id = ?", arguments: [id]) else {
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, query, created_at, webhook_url FROM subscription WHERE id = ?", arguments: [id])
+            else {
                 return nil
             }
             try db.execute(sql: "DELETE FROM subscription WHERE id = ?", arguments: [id])
             try Self.bumpVersion(db)
-            return Subscription(id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date())
+            return Subscription(
+                id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date(), webhook: row["webhook_url"])
         }
         guard let removed else {
             throw ControlFailure(code: .notFound, message: "no subscription with id \(id); `newsctl subscriptions` lists them")
@@ -151,48 +182,50 @@ public final class SubscriptionStore: Sendable {
         return alerts.filter { !existing.contains($0.id) }
     }
 
-    /// Records alerts in one transaction; alerts already recorded are left as they are.
+    /// Records alerts in one transaction; alerts already recorded are left as they are. A new alert of
+    /// a subscription with a webhook goes into the webhook outbox in the same transaction, so a crash
+    /// can lose neither.
     /// - Returns: how many were new.
     @discardableResult
     public func record(_ alerts: [Alert]) async throws -> Int {
         guard !alerts.isEmpty else { return 0 }
         let encoder = JSONCoding.encoder()
-        let rows = try alerts.map { ($0, String(decoding: try encoder.encode($0), as: UTF8.self)) }
+        let rows = try alerts.map { alert in
+            (alert, String(decoding: try encoder.encode(alert), as: UTF8.self), String(decoding: try encoder.encode(WebhookBody(alert)), as: UTF8.self))
+        }
+        let now = Date().timeIntervalSince1970
         return try await pool.write { db in
             var inserted = 0
-            for (alert, json) in rows {
+            for (alert, json, body) in rows {
                 try db.execute(
                     sql: """
                         INSERT INTO alert (id, subscription_id, story_id, created_at, alert_json) VALUES (?, ?, ?, ?, ?)
                         ON CONFLICT DO NOTHING
                         """,
                     arguments: [alert.id, alert.subscriptionID, alert.story.id, RFC3339.format(alert.createdAt), json])
-                inserted += db.changesCount
+                guard db.changesCount > 0 else { continue }
+                inserted += 1
+                try db.execute(
+                    sql: """
+                        INSERT INTO delivery (id, subscription_id, url, body, state, next_attempt_at, created_at)
+                        SELECT ?, id, webhook_url, ?, 'pending', ?, ? FROM subscription WHERE id = ? AND webhook_url IS NOT NULL
+                        ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [alert.id, body, now, RFC3339.format(alert.createdAt), alert.subscriptionID])
             }
             return inserted
         }
     }
 
-    /// Records an alert unless the subscription already has one for the story.
+    /// Records an alert unless the subscription already has one for the story (or its cluster).
     /// - Returns: true when the alert is new and should be delivered.
     public func record(_ alert: Alert) async throws -> Bool {
-        let json = String(decoding: try JSONCoding.encoder().encode(alert), as: UTF8.self)
-        return try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO alert (id, subscription_id, story_id, created_at, alert_json) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT DO NOTHING
-                    """,
-                arguments: [alert.id, alert.subscriptionID, alert.story.id, RFC3339.format(alert.createdAt), json])
-            return db.changesCount > 0
-        }
+        try await record([alert]) == 1
     }
 
     /// Stored alerts, newest first.
     public func alerts(_ request: AlertsRequest) async throws -> [Alert] {
-        guard (1...1000).contains(request.limit) else {
-            throw ControlFailure(code: .badRequest, message: "limit must be 1 to 1000")
-        }
+        try ControlFailure.checkLimit(request.limit)
         let rows: [String] = try await pool.read { db in
             if let id = request.subscriptionID {
                 return try String.fetchAll(

@@ -31,3 +31,10 @@ public struct ControlFailure: Error, Codable, Sendable, Hashable, CustomStringCo
 
     public var description: String { message }
 }
+
+extension ControlFailure {
+    /// Refuses a page size outside 1...1000, the bound every listing method shares.
+    public static func checkLimit(_ limit: Int) throws(ControlFailure) {
+        guard (1...1000).contains(limit) else { throw ControlFailure(code: .badRequest, message: "limit must be 1 to 1000") }
+    }
+}

@@ -29,6 +29,10 @@ public enum ControlRequest: Sendable, Hashable {
     case unsubscribe(id: String)
     /// `notify`: stored alerts, newest first. Reply: `[Alert]`.
     case listAlerts(AlertsRequest)
+    /// `notify`: webhook deliveries, newest first. Reply: `[WebhookDelivery]`.
+    case listDeliveries(DeliveriesRequest)
+    /// `notify`: deliver dead letters again. Reply: ``ReplayResult``.
+    case replayDeliveries(ReplayRequest)
 
     /// The method name on the wire.
     public var method: String {
@@ -46,6 +50,8 @@ public enum ControlRequest: Sendable, Hashable {
         case .listSubscriptions: "subscriptions"
         case .unsubscribe: "unsubscribe"
         case .listAlerts: "alerts"
+        case .listDeliveries: "deliveries"
+        case .replayDeliveries: "deliveries_replay"
         }
     }
 }
@@ -113,8 +119,13 @@ public struct SearchRequest: Codable, Sendable, Hashable {
 public struct SubscribeRequest: Codable, Sendable, Hashable {
     /// The query, in the query language.
     public var query: String
+    /// A URL to POST each alert to (Standard Webhooks), if any.
+    public var webhook: String?
     /// Creates a request.
-    public init(query: String) { self.query = query }
+    public init(query: String, webhook: String? = nil) {
+        self.query = query
+        self.webhook = webhook
+    }
 }
 
 /// Which stored alerts to list.
@@ -155,6 +166,8 @@ extension ControlRequest: Codable {
         case "subscriptions": self = .listSubscriptions
         case "unsubscribe": self = .unsubscribe(id: try container.decode(IDParams.self, forKey: .params).id)
         case "alerts": self = .listAlerts(try container.decode(AlertsRequest.self, forKey: .params))
+        case "deliveries": self = .listDeliveries(try container.decode(DeliveriesRequest.self, forKey: .params))
+        case "deliveries_replay": self = .replayDeliveries(try container.decode(ReplayRequest.self, forKey: .params))
         default: throw ControlFailure(code: .unknownMethod, message: "unknown method \"\(method)\"")
         }
     }
@@ -175,6 +188,8 @@ extension ControlRequest: Codable {
         case .subscribe(let params): try container.encode(params, forKey: .params)
         case .unsubscribe(let id): try container.encode(IDParams(id: id), forKey: .params)
         case .listAlerts(let params): try container.encode(params, forKey: .params)
+        case .listDeliveries(let params): try container.encode(params, forKey: .params)
+        case .replayDeliveries(let params): try container.encode(params, forKey: .params)
         }
     }
 }

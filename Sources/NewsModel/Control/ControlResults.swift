@@ -120,11 +120,14 @@ public struct SubscribeResult: Codable, Sendable, Hashable {
     public var subscription: Subscription
     /// False when an identical query was already subscribed and its subscription is returned.
     public var created: Bool
+    /// The webhook's signing secret (`whsec_…`), given once: when a subscription with a webhook is created.
+    public var webhookSecret: String?
 
     /// Creates a result.
-    public init(subscription: Subscription, created: Bool) {
+    public init(subscription: Subscription, created: Bool, webhookSecret: String? = nil) {
         self.subscription = subscription
         self.created = created
+        self.webhookSecret = webhookSecret
     }
 }
 

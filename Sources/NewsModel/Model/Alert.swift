@@ -8,12 +8,15 @@ public struct Subscription: Codable, Sendable, Hashable {
     public var query: String
     /// When it was created.
     public var createdAt: Date
+    /// The URL each alert is POSTed to, if the subscription has a webhook.
+    public var webhook: String?
 
     /// Creates a subscription.
-    public init(id: String, query: String, createdAt: Date = Date()) {
+    public init(id: String, query: String, createdAt: Date = Date(), webhook: String? = nil) {
         self.id = id
         self.query = query
         self.createdAt = createdAt
+        self.webhook = webhook
     }
 
     /// A new random subscription id.

@@ -37,6 +37,15 @@ struct TestFeedServer: Sendable {
         try #require((response as? HTTPURLResponse)?.statusCode == 204)
     }
 
+    /// Sets the status the webhook receiver `/hooks/NAME` answers POSTs with.
+    func setHookStatus(_ name: String, _ status: Int) async throws {
+        var request = URLRequest(url: URL(string: url("/hooks/\(name)"))!)
+        request.httpMethod = "PUT"
+        request.httpBody = Data("\(status)".utf8)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        try #require((response as? HTTPURLResponse)?.statusCode == 204)
+    }
+
     /// One request the server saw.
     struct LoggedRequest: Decodable {
         var method: String
@@ -44,6 +53,11 @@ struct TestFeedServer: Sendable {
         var ifNoneMatch: String?
         var ifModifiedSince: String?
         var status: Int
+        var webhookId: String?
+        var webhookTimestamp: String?
+        var webhookSignature: String?
+        var contentType: String?
+        var body: String?
     }
 
     /// Every request the server has seen, oldest first.
@@ -52,9 +66,9 @@ struct TestFeedServer: Sendable {
         return try JSONDecoder().decode([LoggedRequest].self, from: data)
     }
 
-    /// The GET requests for one path.
-    func requests(for path: String) async throws -> [LoggedRequest] {
-        try await requests().filter { $0.path == path && $0.method == "GET" }
+    /// The requests with one method (GET unless given) for one path.
+    func requests(for path: String, method: String = "GET") async throws -> [LoggedRequest] {
+        try await requests().filter { $0.path == path && $0.method == method }
     }
 }
 

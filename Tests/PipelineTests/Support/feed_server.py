@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""A local HTTP server for ingest's feed-polling tests: feeds whose content the test sets, with ETag
-and Last-Modified, and feeds that fail, hang, drip or never end. Prints its port on the first line of
-stdout. Standard library only.
+"""A local HTTP server for the tests that cross HTTP: ingest's feed polling (feeds whose content the
+test sets, with ETag and Last-Modified, and feeds that fail, hang, drip or never end) and notify's
+webhooks (receivers that accept, fail, or fail until told otherwise). Prints its port on the first
+line of stdout. Standard library only.
 
   PUT  /feeds/NAME           sets the feed NAME's body (validators change with it)
   GET  /feeds/NAME           the body, with ETag and Last-Modified; 304 when the client's validators match
@@ -11,6 +12,8 @@ stdout. Standard library only.
   GET  /slow                 waits 60 s before answering
   GET  /drip                 a body that sends one byte a second, forever
   GET  /endless              a body that never ends, as fast as the client reads
+  PUT  /hooks/NAME           sets the status POSTs to /hooks/NAME answer with (the body, such as 503)
+  POST /hooks/NAME           a webhook receiver: logged with its webhook-* headers and body; 200 by default
   GET  /_log                 every request so far, as JSON
 """
 import hashlib
@@ -28,6 +31,7 @@ lock = threading.Lock()
 feeds = {}       # name -> (body, etag, last_modified)
 log = []         # requests
 hits = {}        # path -> count
+hook_status = {} # hook name -> status its POSTs answer with
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -36,9 +40,9 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def record(self, status):
+    def record(self, status, extra=None):
         with lock:
-            log.append({
+            log.append({**(extra or {}),
                 "method": self.command,
                 "path": self.path,
                 "ifNoneMatch": self.headers.get("If-None-Match"),
@@ -59,6 +63,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_PUT(self):
         parts = urlsplit(self.path).path.strip("/").split("/")
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if len(parts) == 2 and parts[0] == "hooks":
+            with lock:
+                hook_status[parts[1]] = int(body.decode().strip())
+            return self.send(204)
         if len(parts) != 2 or parts[0] != "feeds":
             return self.send(404)
         with lock:
@@ -123,6 +131,26 @@ class Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 return
         return self.send(404, b"not found")
+
+
+    def do_POST(self):
+        parts = urlsplit(self.path).path.strip("/").split("/")
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if len(parts) != 2 or parts[0] != "hooks":
+            return self.send(404)
+        with lock:
+            status = hook_status.get(parts[1], 200)
+        extra = {
+            "webhookId": self.headers.get("webhook-id"),
+            "webhookTimestamp": self.headers.get("webhook-timestamp"),
+            "webhookSignature": self.headers.get("webhook-signature"),
+            "contentType": self.headers.get("Content-Type"),
+            "body": body.decode("utf-8", "replace"),
+        }
+        self.record(status, extra)
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
 
 def main():

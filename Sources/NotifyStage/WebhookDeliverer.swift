@@ -1,0 +1,133 @@
+import Foundation
+import HTTPClient
+import Logging
+import NewsModel
+
+/// How webhook deliveries are retried.
+public struct WebhookPolicy: Sendable {
+    /// The first retry's delay; each later one doubles, up to `maximumDelay`, with ±20 % jitter.
+    public var retryBase: TimeInterval
+    /// The longest delay between attempts.
+    public var maximumDelay: TimeInterval
+    /// Attempts before a delivery becomes a dead letter.
+    public var maximumAttempts: Int
+    /// The longest one attempt may take.
+    public var timeout: Duration
+    /// Deliveries attempted at once.
+    public var concurrency: Int
+
+    /// Creates a policy.
+    public init(
+        retryBase: TimeInterval = 5, maximumDelay: TimeInterval = 3600, maximumAttempts: Int = 10, timeout: Duration = .seconds(10),
+        concurrency: Int = 4
+    ) {
+        self.retryBase = retryBase
+        self.maximumDelay = maximumDelay
+        self.maximumAttempts = maximumAttempts
+        self.timeout = timeout
+        self.concurrency = concurrency
+    }
+
+    /// The delay before attempt `attempts + 1`, after `attempts` failures, with jitter.
+    func delay(afterAttempts attempts: Int) -> TimeInterval {
+        let exponential = min(maximumDelay, retryBase * pow(2, Double(max(0, attempts - 1))))
+        return exponential * Double.random(in: 0.8...1.2)
+    }
+}
+
+/// Sends the outbox's due deliveries to their webhooks, signed the Standard Webhooks way, and records
+/// each outcome: 2xx delivered; `410 Gone`, a refused address or a subscription that is gone makes a
+/// dead letter at once; anything else is retried with exponential backoff until the attempts run out.
+/// Runs until its task is cancelled; every request runs on a dedicated thread.
+struct WebhookDeliverer {
+    let store: SubscriptionStore
+    let guardrail: WebhookGuard
+    let policy: WebhookPolicy
+    let counters: StageCounters
+    let logger: Logger
+
+    func run() async {
+        while !Task.isCancelled {
+            let due: [ClaimedDelivery]
+            do {
+                // The lease outlasts an attempt, so another replica leaves a claimed delivery alone.
+                due = try await store.claimDueDeliveries(
+                    limit: policy.concurrency, lease: Double(policy.timeout.components.seconds) + 30)
+            } catch {
+                logger.error("webhook outbox unreadable", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            if due.isEmpty {
+                try? await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in due { group.addTask { await attempt(delivery) } }
+            }
+        }
+    }
+
+    private func attempt(_ delivery: ClaimedDelivery) async {
+        let outcome = await send(delivery)
+        do {
+            switch outcome {
+            case .delivered:
+                try await store.markDelivered(delivery.id)
+                counters.increment("webhooks_delivered")
+            case .failed(let reason, let permanent):
+                let attempts = delivery.attempts + 1
+                let dead = permanent || attempts >= policy.maximumAttempts
+                try await store.markFailed(
+                    delivery.id, error: reason, retryAt: dead ? nil : Date().addingTimeInterval(policy.delay(afterAttempts: attempts)))
+                counters.increment(dead ? "webhooks_dead" : "webhooks_retried")
+                logger.log(
+                    level: dead ? .warning : .info, dead ? "webhook delivery gave up (a dead letter)" : "webhook delivery failed; will retry",
+                    metadata: ["id": "\(delivery.id)", "url": "\(delivery.url)", "attempts": "\(attempts)", "error": "\(reason)"])
+            }
+        } catch {
+            // The lease runs out and the delivery is attempted again: at least once, never lost.
+            logger.error("cannot record a webhook outcome", metadata: ["id": "\(delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    private enum Outcome {
+        case delivered
+        case failed(String, permanent: Bool)
+    }
+
+    private func send(_ delivery: ClaimedDelivery) async -> Outcome {
+        guard let secret = delivery.secret else { return .failed("the subscription was removed", permanent: true) }
+        let guardrail = self.guardrail
+        let url = delivery.url
+        let checked: Result<WebhookGuard.Target, WebhookError> = await DedicatedThread.run(name: "webhook-dns") {
+            do throws(WebhookError) { return .success(try guardrail.check(url)) } catch { return .failure(error) }
+        }
+        let target: WebhookGuard.Target
+        switch checked {
+        case .success(let value): target = value
+        case .failure(let error): return .failed(error.message, permanent: error.message.hasPrefix("refused"))
+        }
+        let timestamp = Int(Date().timeIntervalSince1970)
+        guard let headers = WebhookSignature.headers(id: delivery.id, timestamp: timestamp, body: delivery.body, secret: secret) else {
+            return .failed("the subscription's webhook secret is malformed", permanent: true)
+        }
+        do {
+            let response = try await HTTPClient.perform(
+                HTTPRequest(
+                    url: url, method: "POST", headers: headers, body: delivery.body, timeout: policy.timeout, maxBytes: 64 << 10,
+                    followRedirects: false, resolve: target.resolve, userAgent: "news-pipeline-notify/1"))
+            switch response.status {
+            case 200..<300:
+                return .delivered
+            case 410:
+                return .failed("\(url) answered 410 Gone", permanent: true)
+            default:
+                let reason = HTTPClient.reasons[response.status].map { " (\($0))" } ?? ""
+                return .failed("\(url) answered HTTP \(response.status)\(reason)", permanent: false)
+            }
+        } catch {
+            return .failed(error.message, permanent: false)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import NewsModel
+
+/// The body POSTed for an alert, in the Standard Webhooks shape: an event type, a timestamp and the data.
+struct WebhookBody: Codable {
+    var type = "alert.created"
+    var timestamp: Date
+    var data: Alert
+
+    init(_ alert: Alert) {
+        timestamp = alert.createdAt
+        data = alert
+    }
+}
+
+/// One delivery taken from the outbox for an attempt, with what the attempt needs.
+struct ClaimedDelivery: Sendable {
+    var id: String
+    var subscriptionID: String
+    var url: String
+    var body: Data
+    var attempts: Int
+    /// The subscription's secret; nil when the subscription is gone.
+    var secret: String?
+}
+
+/// The durable webhook outbox, in the subscription store's database (`delivery` table): alerts are
+/// written into it in the transaction that records them, claimed for an attempt with a lease (so two
+/// `notify` replicas never send one delivery at once, and a replica that dies mid-attempt leaves it to
+/// be retried), and marked delivered, retried later or dead.
+extension SubscriptionStore {
+    /// Claims up to `limit` due deliveries until `lease` from now.
+    func claimDueDeliveries(limit: Int, lease: TimeInterval) async throws -> [ClaimedDelivery] {
+        let now = Date().timeIntervalSince1970
+        return try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.id, d.subscription_id, d.url, d.body, d.attempts, s.webhook_secret AS secret
+                    FROM delivery d LEFT JOIN subscription s ON s.id = d.subscription_id
+                    WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?
+                    """,
+                arguments: [now, limit])
+            for row in rows {
+                try db.execute(sql: "UPDATE delivery SET next_attempt_at = ? WHERE id = ?", arguments: [now + lease, row["id"] as String])
+            }
+            return rows.map {
+                ClaimedDelivery(
+                    id: $0["id"], subscriptionID: $0["subscription_id"], url: $0["url"], body: Data(($0["body"] as String).utf8),
+                    attempts: $0["attempts"], secret: $0["secret"])
+            }
+        }
+    }
+
+    /// Records a 2xx answer.
+    func markDelivered(_ id: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE delivery SET state = 'delivered', attempts = attempts + 1, last_error = NULL, delivered_at = ? WHERE id = ?",
+                arguments: [RFC3339.format(Date()), id])
+        }
+    }
+
+    /// Records a failed attempt: retried at `retryAt`, or a dead letter when `retryAt` is nil.
+    func markFailed(_ id: String, error: String, retryAt: Date?) async throws {
+        try await pool.write { db in
+            if let retryAt {
+                try db.execute(
+                    sql: "UPDATE delivery SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                    arguments: [error, retryAt.timeIntervalSince1970, id])
+            } else {
+                try db.execute(
+                    sql: "UPDATE delivery SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?", arguments: [error, id])
+            }
+        }
+    }
+
+    /// Deliveries, newest first.
+    public func deliveries(_ request: DeliveriesRequest) async throws -> [WebhookDelivery] {
+        try ControlFailure.checkLimit(request.limit)
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, subscription_id, url, state, attempts, last_error, next_attempt_at, created_at, delivered_at
+                    FROM delivery WHERE (? IS NULL OR state = ?) ORDER BY created_at DESC, id LIMIT ?
+                    """,
+                arguments: [request.state?.rawValue, request.state?.rawValue, request.limit])
+            return rows.map { row in
+                let state = DeliveryState(rawValue: row["state"]) ?? .pending
+                return WebhookDelivery(
+                    id: row["id"], subscriptionID: row["subscription_id"], url: row["url"], state: state, attempts: row["attempts"],
+                    lastError: row["last_error"],
+                    nextAttemptAt: state == .pending ? Date(timeIntervalSince1970: row["next_attempt_at"]) : nil,
+                    createdAt: RFC3339.parse(row["created_at"]) ?? Date(), deliveredAt: (row["delivered_at"] as String?).flatMap(RFC3339.parse))
+            }
+        }
+    }
+
+    /// Puts dead letters back in the outbox, due now, with their attempts counted from zero.
+    /// - Throws: ``ControlFailure`` `notFound` when `id` names no dead letter.
+    public func replay(_ request: ReplayRequest) async throws -> ReplayResult {
+        let now = Date().timeIntervalSince1970
+        let count = try await pool.write { db -> Int in
+            try db.execute(
+                sql: """
+                    UPDATE delivery SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL
+                    WHERE state = 'dead' AND (? IS NULL OR id = ?)
+                    """,
+                arguments: [now, request.id, request.id])
+            return db.changesCount
+        }
+        if let id = request.id, count == 0 {
+            throw ControlFailure(code: .notFound, message: "no dead letter with id \(id); `newsctl deliveries --dead` lists them")
+        }
+        return ReplayResult(replayed: count)
+    }
+}
