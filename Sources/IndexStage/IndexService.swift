@@ -40,8 +40,11 @@ public struct IndexService: Service {
                     return try await index.search(search)
                 case .stories(let page):
                     return try await index.stories(page)
+                case .backfill(let backfill):
+                    return try await index.backfill(backfill)
                 default:
-                    throw ControlFailure(code: .unknownMethod, message: "index answers search, stories and status, not \(request.method)")
+                    throw ControlFailure(
+                        code: .unknownMethod, message: "index answers search, stories, backfill and status, not \(request.method)")
                 }
             },
             handleBatch: { messages in

@@ -104,6 +104,31 @@ public final class StoryIndex: Sendable {
         }
     }
 
+    /// Stored stories that match a query and are dated at or after `since`, oldest first: what a new
+    /// subscription's backfill alerts on.
+    /// - Throws: ``ControlFailure`` `badQuery` for a query that does not parse.
+    public func backfill(_ request: BackfillRequest) async throws -> [TaggedStory] {
+        let query: Query
+        do {
+            query = try Query(request.query)
+        } catch {
+            throw ControlFailure(code: .badQuery, message: "bad query \"\(request.query)\": \(error)")
+        }
+        try ControlFailure.checkLimit(request.limit)
+        let filter = FTSQueryCompiler.condition(query.root)
+        let date = FTSQueryCompiler.storyDate
+        var arguments: [(any DatabaseValueConvertible)?] = filter.arguments.map { $0 as (any DatabaseValueConvertible)? }
+        arguments += [RFC3339.format(request.since), request.limit]
+        let statementArguments = StatementArguments(arguments)
+        let rows = try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT s.tagged_json FROM story s WHERE (\(filter.sql)) AND \(date) >= ? ORDER BY \(date), s.rowid LIMIT ?",
+                arguments: statementArguments)
+        }
+        let decoder = JSONCoding.decoder()
+        return try rows.map { try decoder.decode(TaggedStory.self, from: Data($0.utf8)) }
+    }
+
     /// Runs a search.
     /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.
     public func search(_ request: SearchRequest) async throws -> SearchResult {

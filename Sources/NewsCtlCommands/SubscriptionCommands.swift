@@ -8,7 +8,12 @@ struct SubscribeCommand: AsyncParsableCommand {
         commandName: "subscribe",
         abstract: "Subscribe to alerts for a query; prints the subscription id.",
         discussion: """
-            Example: newsctl subscribe 'place:Iran OR tariffs'. Subscribing to the same query again returns             the same id. With --webhook URL, every alert is also POSTed there, signed the Standard Webhooks             way; the signing secret is printed once, on the second line.
+            Example: newsctl subscribe 'place:Iran OR tariffs'. Subscribing to the same query again returns \
+            the same id. With --webhook URL, every alert is also POSTed there, signed the Standard Webhooks \
+            way; the signing secret is printed once, on the second line. --backfill 7d also alerts on the \
+            matching stories of the last week already in the index, then live ones, with none missed or sent \
+            twice at the hand-off. --dry-run shows how many stories of the window (default 7d) would have \
+            matched, with the latest few, and saves nothing.
             """)
 
     @OptionGroup var options: ClientOptions
@@ -16,20 +21,59 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("POST each alert to this http(s) URL (Standard Webhooks: webhook-id, -timestamp, -signature).", valueName: "url"))
     var webhook: String?
 
+    @Option(help: ArgumentHelp("Also alert on matching stored stories of this window (30m, 24h, 7d, 2w).", valueName: "window"))
+    var backfill: String?
+
+    @Flag(help: "Show how many stories of the window would have matched, with examples; save nothing.")
+    var dryRun = false
+
     @Argument(help: "The query; several words are joined with spaces.")
     var query: [String]
 
+    func validate() throws {
+        if let backfill, DateBound.window(backfill) == nil {
+            throw ValidationError("--backfill takes a window such as 30m, 24h, 7d or 2w, not \(backfill)")
+        }
+    }
+
     func run() async throws {
         let context = try ZMQContext()
+        let text = query.joined(separator: " ")
+        let seconds = backfill.flatMap(DateBound.window)
+        if dryRun {
+            try await dryRun(text, seconds: seconds ?? 7 * 86_400, context: context)
+            return
+        }
         let result = try await options.call(
-            "notify", .subscribe(SubscribeRequest(query: query.joined(separator: " "), webhook: webhook)), as: SubscribeResult.self,
+            "notify", .subscribe(SubscribeRequest(query: text, webhook: webhook, backfillSeconds: seconds)), as: SubscribeResult.self,
             context: context)
         if options.json {
             try printJSON(result)
         } else {
             printLine(result.subscription.id)
             if let secret = result.webhookSecret { printLine("webhook secret (shown only now): \(secret)") }
+            if let backfilled = result.backfilled {
+                printError("backfill: \(backfilled) alert\(backfilled == 1 ? "" : "s") from the last \(DateBound.describe(seconds: seconds ?? 0))")
+            }
             if !result.created { printError("(already subscribed to this query\(webhook == nil ? "" : " with this webhook"))") }
+        }
+    }
+
+    /// Counts the window's matches in the index, shows the latest, and stores nothing.
+    private func dryRun(_ text: String, seconds: Int, context: ZMQContext) async throws {
+        // The query is checked on its own first, so an error points into what the user wrote.
+        _ = try await options.call("index", .search(SearchRequest(query: text, limit: 1)), as: SearchResult.self, context: context)
+        let window = DateBound.describe(seconds: seconds)
+        let result = try await options.call(
+            "index", .search(SearchRequest(query: "(\(text)) since:\(window)", limit: 5, sort: .date)), as: SearchResult.self,
+            context: context)
+        if options.json {
+            try printJSON(result)
+            return
+        }
+        printLine("\(result.total) stor\(result.total == 1 ? "y" : "ies") of the last \(window) would have matched \(text) (dry run: nothing saved)")
+        for hit in result.hits {
+            printLine("  \(shortDate(hit.publishedAt))  \(hit.headline)  (\(hit.source ?? "unknown source"))")
         }
     }
 }

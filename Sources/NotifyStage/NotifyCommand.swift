@@ -43,6 +43,11 @@ public struct NotifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also append every alert to this JSON Lines file.", valueName: "path"))
     var alertsFile: String?
 
+    @Option(
+        name: .customLong("index-control"),
+        help: ArgumentHelp("An index control endpoint, for backfills; repeatable (default: every <run-dir>/index-*.ctl).", valueName: "endpoint"))
+    var indexControls: [String] = []
+
     public init() {}
 
     public func validate() throws {
@@ -67,7 +72,8 @@ public struct NotifyCommand: AsyncParsableCommand {
                 feed: feed ?? layout.feed(instance), live: publish ?? layout.live(instance),
                 control: control ?? layout.control(instance), dataDirectory: stage.resolvedDataDirectory,
                 retention: stage.retention, webhookGuard: WebhookGuard(allowed: try webhookAllow.map { try CIDR($0) }),
-                webhookPolicy: WebhookPolicy(retryBase: webhookRetryBase, maximumAttempts: webhookMaxAttempts), alertsFile: alertsFile),
+                webhookPolicy: WebhookPolicy(retryBase: webhookRetryBase, maximumAttempts: webhookMaxAttempts), alertsFile: alertsFile,
+                indexControls: { [indexControls] in indexControls.isEmpty ? layout.controls(of: "index") : indexControls }),
             exitWithParent: stage.exitWithParent)
     }
 }

@@ -18,12 +18,13 @@ public struct NotifyService: Service {
     let webhookGuard: WebhookGuard
     let webhookPolicy: WebhookPolicy
     let alertsFile: AlertFileSink?
+    let indexControls: @Sendable () -> [String]
 
     /// Creates the service.
     public init(
         runtime: StageRuntime, store: SubscriptionStore, sources: FeedSources, feed: String, live: String, control: String,
         dataDirectory: String, retention: JournalRetention, webhookGuard: WebhookGuard = WebhookGuard(),
-        webhookPolicy: WebhookPolicy = WebhookPolicy(), alertsFile: String? = nil
+        webhookPolicy: WebhookPolicy = WebhookPolicy(), alertsFile: String? = nil, indexControls: @escaping @Sendable () -> [String] = { [] }
     ) throws {
         self.runtime = runtime
         self.store = store
@@ -36,6 +37,7 @@ public struct NotifyService: Service {
         self.webhookGuard = webhookGuard
         self.webhookPolicy = webhookPolicy
         self.alertsFile = try alertsFile.map { try AlertFileSink(path: $0) }
+        self.indexControls = indexControls
     }
 
     public func run() async throws {
@@ -51,6 +53,10 @@ public struct NotifyService: Service {
         logger.info("matching", metadata: ["endpoints": "\(endpoints)", "subscriptions": "\(store.subscriptions.count)"])
         let webhookGuard = self.webhookGuard
         let alertsFile = self.alertsFile
+        let indexControls = self.indexControls
+        let emitter = AlertEmitter(store: store, output: output, counters: runtime.counters, alertsFile: alertsFile)
+        let backfill = Backfill(
+            store: store, emitter: emitter, indexControls: indexControls, context: runtime.context, counters: runtime.counters, logger: logger)
         let deliverer = Task {
             await WebhookDeliverer(store: store, guardrail: webhookGuard, policy: webhookPolicy, counters: runtime.counters, logger: logger).run()
         }
@@ -74,9 +80,14 @@ public struct NotifyService: Service {
                             throw ControlFailure(code: .badRequest, message: error.message)
                         }
                     }
-                    let result = try await store.subscribe(subscribe.query, webhook: subscribe.webhook)
+                    var result = try await store.subscribe(subscribe.query, webhook: subscribe.webhook)
                     if result.created {
                         logger.info("subscribed", metadata: ["id": "\(result.subscription.id)", "query": "\(subscribe.query)"])
+                    }
+                    if let seconds = subscribe.backfillSeconds {
+                        // Live matching covers every story from now on; the backfill covers the window
+                        // before, and once more when index has caught up (alert ids keep it to one each).
+                        result.backfilled = try await backfill.run(for: result.subscription, seconds: seconds)
                     }
                     return result
                 case .listSubscriptions:
@@ -116,21 +127,7 @@ public struct NotifyService: Service {
                         matches.append((alert, message.envelope.originAt))
                     }
                 }
-                // Journal first, then record: a crash in between sends the alert again (the feed is
-                // at-least-once, deduplicated by alert id), never loses it.
-                // Copies of one story (one near-duplicate cluster) share an alert id: the first one alerts.
-                var batchIDs = Set<String>()
-                let distinct = matches.filter { batchIDs.insert($0.alert.id).inserted }
-                let fresh = try await store.unrecorded(distinct.map(\.alert))
-                let freshIDs = Set(fresh.map(\.id))
-                let items = distinct.filter { freshIDs.contains($0.alert.id) }.map {
-                    (payload: Payload.alert($0.alert), topic: StreamTopic.alert(subscriptionID: $0.alert.subscriptionID), originAt: $0.originAt)
-                }
-                try await output.emit(items, counters: runtime.counters)
-                try await store.record(fresh)
-                try await alertsFile?.append(fresh)
-                runtime.counters.increment("alerts", by: fresh.count)
-                runtime.counters.increment("repeat_matches", by: matches.count - fresh.count)
+                try await emitter.emit(matches)
             })
         await output.close()
     }

@@ -15,6 +15,8 @@ public struct ControlFailure: Error, Codable, Sendable, Hashable, CustomStringCo
         public static let notFound = Code(rawValue: "not_found")
         /// The stage failed.
         public static let internalError = Code(rawValue: "internal")
+        /// Another stage the request needs is not answering.
+        public static let unavailable = Code(rawValue: "unavailable")
         public var description: String { rawValue }
     }
 

@@ -29,6 +29,9 @@ public enum ControlRequest: Sendable, Hashable {
     case unsubscribe(id: String)
     /// `notify`: stored alerts, newest first. Reply: `[Alert]`.
     case listAlerts(AlertsRequest)
+    /// `index`: stored stories that match a query, oldest first, for a subscription's backfill.
+    /// Reply: `[TaggedStory]`.
+    case backfill(BackfillRequest)
     /// `notify`: webhook deliveries, newest first. Reply: `[WebhookDelivery]`.
     case listDeliveries(DeliveriesRequest)
     /// `notify`: deliver dead letters again. Reply: ``ReplayResult``.
@@ -50,6 +53,7 @@ public enum ControlRequest: Sendable, Hashable {
         case .listSubscriptions: "subscriptions"
         case .unsubscribe: "unsubscribe"
         case .listAlerts: "alerts"
+        case .backfill: "backfill"
         case .listDeliveries: "deliveries"
         case .replayDeliveries: "deliveries_replay"
         }
@@ -121,10 +125,30 @@ public struct SubscribeRequest: Codable, Sendable, Hashable {
     public var query: String
     /// A URL to POST each alert to (Standard Webhooks), if any.
     public var webhook: String?
+    /// Also alert on the stored stories of this many seconds back (`--backfill 7d`), before live alerts.
+    public var backfillSeconds: Int?
     /// Creates a request.
-    public init(query: String, webhook: String? = nil) {
+    public init(query: String, webhook: String? = nil, backfillSeconds: Int? = nil) {
         self.query = query
         self.webhook = webhook
+        self.backfillSeconds = backfillSeconds
+    }
+}
+
+/// Stored stories matching a query, for a backfill.
+public struct BackfillRequest: Codable, Sendable, Hashable {
+    /// The query.
+    public var query: String
+    /// Only stories dated (published, or received when undated) at or after this.
+    public var since: Date
+    /// At most this many, oldest first.
+    public var limit: Int
+
+    /// Creates a request.
+    public init(query: String, since: Date, limit: Int = 1000) {
+        self.query = query
+        self.since = since
+        self.limit = limit
     }
 }
 
@@ -166,6 +190,7 @@ extension ControlRequest: Codable {
         case "subscriptions": self = .listSubscriptions
         case "unsubscribe": self = .unsubscribe(id: try container.decode(IDParams.self, forKey: .params).id)
         case "alerts": self = .listAlerts(try container.decode(AlertsRequest.self, forKey: .params))
+        case "backfill": self = .backfill(try container.decode(BackfillRequest.self, forKey: .params))
         case "deliveries": self = .listDeliveries(try container.decode(DeliveriesRequest.self, forKey: .params))
         case "deliveries_replay": self = .replayDeliveries(try container.decode(ReplayRequest.self, forKey: .params))
         default: throw ControlFailure(code: .unknownMethod, message: "unknown method \"\(method)\"")
@@ -188,6 +213,7 @@ extension ControlRequest: Codable {
         case .subscribe(let params): try container.encode(params, forKey: .params)
         case .unsubscribe(let id): try container.encode(IDParams(id: id), forKey: .params)
         case .listAlerts(let params): try container.encode(params, forKey: .params)
+        case .backfill(let params): try container.encode(params, forKey: .params)
         case .listDeliveries(let params): try container.encode(params, forKey: .params)
         case .replayDeliveries(let params): try container.encode(params, forKey: .params)
         }

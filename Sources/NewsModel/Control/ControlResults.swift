@@ -122,12 +122,15 @@ public struct SubscribeResult: Codable, Sendable, Hashable {
     public var created: Bool
     /// The webhook's signing secret (`whsec_…`), given once: when a subscription with a webhook is created.
     public var webhookSecret: String?
+    /// With a backfill: how many stored stories alerted (alerts already sent are not counted again).
+    public var backfilled: Int?
 
     /// Creates a result.
-    public init(subscription: Subscription, created: Bool, webhookSecret: String? = nil) {
+    public init(subscription: Subscription, created: Bool, webhookSecret: String? = nil, backfilled: Int? = nil) {
         self.subscription = subscription
         self.created = created
         self.webhookSecret = webhookSecret
+        self.backfilled = backfilled
     }
 }
 

@@ -77,7 +77,7 @@ public indirect enum QueryNode: Sendable, Hashable, CustomStringConvertible {
 
 /// How date bounds are read and written: a day (`2026-01-01`, UTC) or an RFC 3339 instant; an upper
 /// bound includes its whole day, or its instant to the millisecond.
-enum DateBound {
+public enum DateBound {
     static let day: TimeInterval = 86_400
 
     /// The bound's instant: a lower bound's first moment, or the first moment after an upper bound.
@@ -102,8 +102,8 @@ enum DateBound {
 
     static let units: [(Character, Int)] = [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)]
 
-    /// Seconds of a window such as `7d`, `36h`, `2w` or `90m`.
-    static func window(_ text: String) -> Int? {
+    /// Seconds of a window such as `7d`, `36h`, `2w` or `90m` (as `since:` and `--backfill` take them).
+    public static func window(_ text: String) -> Int? {
         guard let unit = text.last, let seconds = units.first(where: { $0.0 == unit })?.1,
             let count = Int(text.dropLast()), count > 0, count <= 100_000
         else { return nil }
@@ -111,7 +111,7 @@ enum DateBound {
     }
 
     /// The shortest window text for `seconds`.
-    static func describe(seconds: Int) -> String {
+    public static func describe(seconds: Int) -> String {
         for (unit, size) in units where seconds % size == 0 { return "\(seconds / size)\(unit)" }
         return "\(max(1, seconds / 60))m"
     }
