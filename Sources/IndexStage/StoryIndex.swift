@@ -36,7 +36,21 @@ public final class StoryIndex: Sendable {
                     CREATE VIRTUAL TABLE story_fts USING fts5(headline, body, tags, tokenize = "unicode61 tokenchars '_'");
                     """)
         }
+        migrator.registerMigration("v2: hit summaries") { db in
+            // What a search hit shows, kept apart from the full tagged story so that a page of hits
+            // decodes a few hundred bytes per story instead of every mention.
+            try db.execute(sql: "ALTER TABLE story ADD COLUMN hit_json TEXT")
+        }
         return migrator
+    }
+
+    /// What a search hit of `tagged` shows, before its snippet and score.
+    static func hit(_ tagged: TaggedStory) -> SearchHit {
+        SearchHit(
+            id: tagged.story.id, headline: tagged.story.headline, source: tagged.story.source, url: tagged.story.url,
+            publishedAt: tagged.story.publishedAt,
+            entities: Dictionary(grouping: tagged.entities, by: { $0.type.rawValue }).mapValues { $0.map(\.name) },
+            topics: tagged.topics.map(\.label), snippet: "", score: 0)
     }
 
     /// Stores a tagged story, replacing an earlier version with the same id.
@@ -49,27 +63,30 @@ public final class StoryIndex: Sendable {
         guard !stories.isEmpty else { return }
         let encoder = JSONCoding.encoder()
         let rows = try stories.map { tagged in
-            (tagged, String(decoding: try encoder.encode(tagged), as: UTF8.self), tagged.tagKeys.sorted().joined(separator: " "))
+            (
+                tagged, String(decoding: try encoder.encode(tagged), as: UTF8.self), tagged.tagKeys.sorted().joined(separator: " "),
+                String(decoding: try encoder.encode(Self.hit(tagged)), as: UTF8.self)
+            )
         }
         let now = RFC3339.format(Date())
         try await pool.write { db in
-            for (tagged, json, tags) in rows {
+            for (tagged, json, tags, hit) in rows {
                 let story = tagged.story
                 let rowid = try Int64.fetchOne(
                     db,
                     sql: """
-                        INSERT INTO story (id, headline, body, url, source, language, published_at, received_at, indexed_at, tagged_json)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO story (id, headline, body, url, source, language, published_at, received_at, indexed_at, tagged_json, hit_json)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(id) DO UPDATE SET
                             headline = excluded.headline, body = excluded.body, url = excluded.url,
                             source = excluded.source, language = excluded.language, published_at = excluded.published_at,
                             received_at = excluded.received_at, indexed_at = excluded.indexed_at,
-                            tagged_json = excluded.tagged_json
+                            tagged_json = excluded.tagged_json, hit_json = excluded.hit_json
                         RETURNING rowid
                         """,
                     arguments: [
                         story.id, story.headline, story.body, story.url, story.source, story.language,
-                        story.publishedAt.map(RFC3339.format), RFC3339.format(story.receivedAt), now, json,
+                        story.publishedAt.map(RFC3339.format), RFC3339.format(story.receivedAt), now, json, hit,
                     ])
                 guard let rowid else { throw DatabaseError(message: "upsert of story \(story.id) returned no row") }
                 try db.execute(sql: "DELETE FROM story_fts WHERE rowid = ?", arguments: [rowid])
@@ -141,47 +158,89 @@ public final class StoryIndex: Sendable {
         guard (1...1000).contains(request.limit), request.offset >= 0 else {
             throw ControlFailure(code: .badRequest, message: "limit must be 1 to 1000 and offset 0 or more")
         }
-        let filter = FTSQueryCompiler.condition(query.root)
-        let rank = FTSQueryCompiler.rankExpression(query.root)
-        let order =
-            request.sort == .date
-            ? "coalesce(s.published_at, s.received_at) DESC, s.rowid DESC"
-            : "score DESC, coalesce(s.published_at, s.received_at) DESC, s.rowid DESC"
-        let rankJoin =
-            rank == nil
-            ? ""
-            : """
-            LEFT JOIN (
-                SELECT rowid, -bm25(story_fts, 3.0, 1.0, 0.0) AS rank_score,
-                       snippet(story_fts, 1, '[', ']', '…', 16) AS rank_snippet
-                FROM story_fts WHERE story_fts MATCH ?
-            ) r ON r.rowid = s.rowid
-            """
-        let columns = rank == nil ? "0.0 AS score, NULL AS snip" : "coalesce(r.rank_score, 0.0) AS score, r.rank_snippet AS snip"
-        let sql = """
-            SELECT s.tagged_json AS json, \(columns) FROM story s \(rankJoin)
-            WHERE \(filter.sql) ORDER BY \(order) LIMIT ? OFFSET ?
-            """
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let rank { arguments.append(rank) }
-        arguments += filter.arguments.map { $0 as (any DatabaseValueConvertible)? }
-        arguments += [request.limit, request.offset]
-        let pageArguments = StatementArguments(arguments)
-        let countArguments = StatementArguments(filter.arguments)
-        let (total, rows) = try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM story s WHERE \(filter.sql)", arguments: countArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: sql, arguments: pageArguments)
-            return (total, rows.map { (json: $0["json"] as String, score: $0["score"] as Double, snippet: $0["snip"] as String?) })
+        let date = FTSQueryCompiler.storyDate
+        let page: (sql: String, arguments: StatementArguments)
+        let count: (sql: String, arguments: StatementArguments)
+        let rank: String?
+        if let match = FTSQueryCompiler.matchExpression(query.root) {
+            // One FTS5 scan answers the query, ranks it and counts it.
+            rank = match
+            // By relevance the FTS5 table alone answers (ties: the later-indexed story first); by date
+            // the stories' dates are joined in.
+            let sql =
+                request.sort == .date
+                ? """
+                SELECT s.rowid AS rid, -bm25(story_fts, 3.0, 1.0, 0.0) AS score FROM story_fts JOIN story s ON s.rowid = story_fts.rowid
+                WHERE story_fts MATCH ? ORDER BY \(date) DESC, s.rowid DESC LIMIT ? OFFSET ?
+                """
+                : """
+                SELECT rowid AS rid, -bm25(story_fts, 3.0, 1.0, 0.0) AS score FROM story_fts
+                WHERE story_fts MATCH ? ORDER BY score DESC, rowid DESC LIMIT ? OFFSET ?
+                """
+            page = (sql, [match, request.limit, request.offset])
+            count = ("SELECT count(*) FROM story_fts WHERE story_fts MATCH ?", [match])
+        } else {
+            // Boolean structure in SQL over one FTS5 match per clause; scores from the positive text clauses.
+            let filter = FTSQueryCompiler.condition(query.root)
+            rank = FTSQueryCompiler.rankExpression(query.root)
+            let order = request.sort == .date ? "\(date) DESC, s.rowid DESC" : "score DESC, \(date) DESC, s.rowid DESC"
+            let rankJoin =
+                rank == nil
+                ? ""
+                : "LEFT JOIN (SELECT rowid, -bm25(story_fts, 3.0, 1.0, 0.0) AS rank_score FROM story_fts WHERE story_fts MATCH ?) r ON r.rowid = s.rowid"
+            let score = rank == nil ? "0.0" : "coalesce(r.rank_score, 0.0)"
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let rank { arguments.append(rank) }
+            arguments += filter.arguments.map { $0 as (any DatabaseValueConvertible)? }
+            arguments += [request.limit, request.offset]
+            page = (
+                "SELECT s.rowid AS rid, \(score) AS score FROM story s \(rankJoin) WHERE \(filter.sql) ORDER BY \(order) LIMIT ? OFFSET ?",
+                StatementArguments(arguments)
+            )
+            count = ("SELECT count(*) FROM story s WHERE \(filter.sql)", StatementArguments(filter.arguments))
+        }
+        typealias PageRow = (rowid: Int64, hit: String?, json: String?, lead: String, score: Double)
+        let (total, rows, snippets) = try await pool.read { db -> (Int, [PageRow], [Int64: String]) in
+            let total = try Int.fetchOne(db, sql: count.sql, arguments: count.arguments) ?? 0
+            let ranked = try Row.fetchAll(db, sql: page.sql, arguments: page.arguments).map { (rowid: $0["rid"] as Int64, score: $0["score"] as Double) }
+            guard !ranked.isEmpty else { return (total, [], [:]) }
+            let rowids = StatementArguments(ranked.map(\.rowid))
+            let marks = databaseQuestionMarks(count: ranked.count)
+            var stored: [Int64: (hit: String?, json: String?, lead: String)] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rowid, hit_json, CASE WHEN hit_json IS NULL THEN tagged_json END AS json, substr(body, 1, 400) AS lead
+                    FROM story WHERE rowid IN (\(marks))
+                    """,
+                arguments: rowids)
+            {
+                stored[row["rowid"]] = (row["hit_json"], row["json"], row["lead"])
+            }
+            // Snippets only for the page's hits.
+            var snippets: [Int64: String] = [:]
+            if let rank {
+                for row in try Row.fetchAll(
+                    db,
+                    sql: "SELECT rowid, snippet(story_fts, 1, '[', ']', '…', 16) AS snip FROM story_fts WHERE story_fts MATCH ? AND rowid IN (\(marks))",
+                    arguments: [rank] + rowids)
+                {
+                    snippets[row["rowid"]] = row["snip"]
+                }
+            }
+            let rows: [PageRow] = ranked.compactMap { entry in
+                stored[entry.rowid].map { (rowid: entry.rowid, hit: $0.hit, json: $0.json, lead: $0.lead, score: entry.score) }
+            }
+            return (total, rows, snippets)
         }
         let decoder = JSONCoding.decoder()
         let hits = try rows.map { row in
-            let tagged = try decoder.decode(TaggedStory.self, from: Data(row.json.utf8))
-            return SearchHit(
-                id: tagged.story.id, headline: tagged.story.headline, source: tagged.story.source, url: tagged.story.url,
-                publishedAt: tagged.story.publishedAt,
-                entities: Dictionary(grouping: tagged.entities, by: { $0.type.rawValue }).mapValues { $0.map(\.name) },
-                topics: tagged.topics.map(\.label),
-                snippet: row.snippet ?? Self.lead(of: tagged.story.body), score: row.score)
+            // Rows stored before hit summaries existed are summarised from the full story.
+            var hit = try row.hit.map { try decoder.decode(SearchHit.self, from: Data($0.utf8)) }
+                ?? Self.hit(try decoder.decode(TaggedStory.self, from: Data((row.json ?? "").utf8)))
+            hit.score = row.score
+            hit.snippet = snippets[row.rowid].flatMap { $0.isEmpty ? nil : $0 } ?? Self.lead(of: row.lead)
+            return hit
         }
         return SearchResult(query: query.description, total: total, hits: hits)
     }

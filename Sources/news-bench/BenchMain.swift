@@ -47,6 +47,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Subscription counts for the percolation run (none: skipped).")
     var subscriptions: [Int] = []
 
+    @Option(help: "Index this many stories (the corpus repeated with new ids) and time searches; write the documents and queries for the peers into --search-out.")
+    var searchStories = 0
+
+    @Option(help: "Directory for the search run's index, documents and queries.")
+    var searchOut: String?
+
     @Flag(help: "Only the in-process measurements (feeds, ingest, tagging): no raw transport or pipeline runs.")
     var skipPipeline = false
 
@@ -130,8 +136,22 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
 
+        var searchFigures: [String: Any] = [:]
+        if searchStories > 0, let searchOut {
+            let searchCorpus = BenchCorpus.load(directory: reuters, limit: 25_000) ?? BenchCorpus.generated(count: 20_000)
+            let result = try await SearchBenchmark.run(corpus: searchCorpus, tagger: try Tagger.bundled(), stories: searchStories, directory: searchOut)
+            say(
+                String(
+                    format: "search (index's StoryIndex, %d stories): indexed %.0f stories/s; %d queries with BM25, total count and snippet: p50 %.2f ms, p99 %.2f ms (%.0f hits per query on average)",
+                    result.stories, result.indexingPerSecond, result.queries, result.p50, result.p99, result.meanHits))
+            searchFigures = [
+                "stories": result.stories, "indexingPerSecond": result.indexingPerSecond, "p50ms": result.p50, "p99ms": result.p99,
+                "meanHits": result.meanHits,
+            ]
+        }
+
         if skipPipeline {
-            if let json { try writeFigures(["percolation": percolationFigures, "tagging": taggingFigures], to: json) }
+            if let json { try writeFigures(["percolation": percolationFigures, "tagging": taggingFigures, "search": searchFigures], to: json) }
             return
         }
         var template = Array("/tmp/nraw-XXXXXX".utf8CString)
@@ -161,7 +181,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if let json {
             let object: [String: Any] = [
-                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures, "ingest": ingestFigures, "tagging": taggingFigures, "percolation": percolationFigures,
+                "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures, "ingest": ingestFigures, "tagging": taggingFigures, "percolation": percolationFigures, "search": searchFigures,
                 "pipeline": results.map {
                     ["offeredPerSecond": $0.offered ?? 0, "tagReplicas": $0.tagReplicas, "stories": $0.stories, "storiesPerSecond": $0.storiesPerSecond,
                      "p50ms": $0.p50, "p99ms": $0.p99, "maxms": $0.max, "ratioToRaw": $0.storiesPerSecond / raw]

@@ -12,6 +12,8 @@ public struct Percolator: Sendable {
     private let byAnchor: AnchorTable
     /// Queries evaluated for every story.
     private let unanchored: [Int32]
+    /// How many queries there are.
+    private let queryCount: Int
 
     /// Indexes `queries`; matches are reported by their position in this array.
     public init(queries: [QueryNode]) {
@@ -25,6 +27,7 @@ public struct Percolator: Sendable {
             }
         }
         self.program = QueryProgram(queries)
+        self.queryCount = queries.count
         self.byAnchor = AnchorTable(postings)
         self.unanchored = unanchored
     }
@@ -34,13 +37,17 @@ public struct Percolator: Sendable {
 
     /// The positions of the queries `document` satisfies at `now`, ascending.
     public func matches(_ document: MatchDocument, now: Date = Date()) -> [Int] {
-        let candidates = candidates(document)
+        let marks = candidateMarks(document)
         return document.headlineSet.withUnsafeView { headline in
             document.bodySet.withUnsafeView { body in
                 document.tagSet.withUnsafeView { tags in
                     program.withUnsafeView { program in
                         let sets = QueryProgram.DocumentSets(headline: headline, body: body, tags: tags)
-                        return candidates.filter { program.matches($0, document, sets, now: now) }
+                        var result: [Int] = []
+                        Self.forEachMarked(marks) { position in
+                            if program.matches(position, document, sets, now: now) { result.append(position) }
+                        }
+                        return result
                     }
                 }
             }
@@ -49,13 +56,33 @@ public struct Percolator: Sendable {
 
     /// The positions of the queries worth evaluating for `document`, ascending: a superset of its matches.
     public func candidates(_ document: MatchDocument) -> [Int] {
-        var found: [Int32] = unanchored
-        Self.forEachKey(of: document) { key in byAnchor.append(key, to: &found) }
-        found.sort()
         var result: [Int] = []
-        result.reserveCapacity(found.count)
-        for position in found where result.last != Int(position) { result.append(Int(position)) }
+        Self.forEachMarked(candidateMarks(document)) { result.append($0) }
         return result
+    }
+
+    /// A bit per query, set for the candidates: marking is cheaper than sorting and removing repeats.
+    private func candidateMarks(_ document: MatchDocument) -> [UInt64] {
+        var marks = [UInt64](repeating: 0, count: (queryCount + 63) / 64)
+        marks.withUnsafeMutableBufferPointer { marks in
+            for position in unanchored { marks[Int(position) >> 6] |= 1 << (UInt64(position) & 63) }
+            Self.forEachKey(of: document) { key in byAnchor.mark(key, in: marks) }
+        }
+        return marks
+    }
+
+    /// Calls `body` with each set bit's position, ascending.
+    @inline(__always)
+    private static func forEachMarked(_ marks: [UInt64], _ body: (Int) -> Void) {
+        marks.withUnsafeBufferPointer { marks in
+            for word in marks.indices where marks[word] != 0 {
+                var remaining = marks[word]
+                while remaining != 0 {
+                    body(word << 6 | remaining.trailingZeroBitCount)
+                    remaining &= remaining - 1
+                }
+            }
+        }
     }
 
     // MARK: - Keys
@@ -324,14 +351,18 @@ struct AnchorTable: Sendable {
         self.mask = capacity - 1
     }
 
-    /// Appends the positions indexed under `key` to `found`.
+    /// Sets the bit of every position indexed under `key`.
     @inline(__always)
-    func append(_ key: UInt64, to found: inout [Int32]) {
+    func mark(_ key: UInt64, in marks: UnsafeMutableBufferPointer<UInt64>) {
         var slot = Self.home(key, mask)
         while counts[slot] > 0 {
             if keys[slot] == key {
                 let start = Int(starts[slot])
-                found.append(contentsOf: postings[start..<(start + Int(counts[slot]))])
+                postings.withUnsafeBufferPointer { postings in
+                    for position in postings[start..<(start + Int(counts[slot]))] {
+                        marks[Int(position) >> 6] |= 1 << (UInt64(position) & 63)
+                    }
+                }
                 return
             }
             slot = (slot + 1) & mask
