@@ -21,6 +21,18 @@ def percentile(values, fraction):
     return values[min(len(values) - 1, int(len(values) * fraction))]
 
 
+def time_queries(run, queries):
+    """One warm-up pass, then each query timed once; returns the latencies (ms) and the total hits."""
+    for query in queries:
+        run(query)
+    latencies, hits = [], 0
+    for query in queries:
+        started = time.perf_counter()
+        hits += run(query)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies, hits
+
+
 def fts5(directory, documents, queries):
     path = os.path.join(directory, "peer-fts5.sqlite")
     if os.path.exists(path):
@@ -43,13 +55,7 @@ def fts5(directory, documents, queries):
         total = db.execute("SELECT count(*) FROM story WHERE story MATCH ?", (query["fts5"],)).fetchone()[0]
         return total
 
-    for query in queries:
-        run(query)
-    latencies, hits = [], 0
-    for query in queries:
-        started = time.perf_counter()
-        hits += run(query)
-        latencies.append((time.perf_counter() - started) * 1000)
+    latencies, hits = time_queries(run, queries)
     db.close()
     return {"name": "SQLite FTS5 from Python", "indexingPerSecond": indexing, "p50ms": percentile(latencies, 0.5),
             "p99ms": percentile(latencies, 0.99), "meanHits": hits / len(queries)}
@@ -84,13 +90,7 @@ def tantivy_peer(directory, documents, queries):
             snippets.snippet_from_doc(searcher.doc(address)).to_html()
         return result.count
 
-    for query in queries:
-        run(query)
-    latencies, hits = [], 0
-    for query in queries:
-        started = time.perf_counter()
-        hits += run(query)
-        latencies.append((time.perf_counter() - started) * 1000)
+    latencies, hits = time_queries(run, queries)
     return {"name": "tantivy", "indexingPerSecond": indexing, "p50ms": percentile(latencies, 0.5),
             "p99ms": percentile(latencies, 0.99), "meanHits": hits / len(queries)}
 
