@@ -27,7 +27,7 @@ public struct IndexCommand: AsyncParsableCommand {
         let layout = stage.layout
         let index = try StoryIndex(path: stage.resolvedDataDirectory + "/index.sqlite")
         let instance = stage.instanceName(stage: "index")
-        let runtime = try StageRuntime(stage: "index", instance: instance)
+        let runtime = try StageRuntime(stage: "index", instance: instance, curve: try stage.curveConfiguration())
         try await runtime.run(
             IndexService(
                 runtime: runtime, index: index,

@@ -65,7 +65,7 @@ struct IngestRunCommand: AsyncParsableCommand {
         stage.bootstrapLogging()
         let layout = stage.layout
         let instance = stage.instanceName(stage: "ingest")
-        let runtime = try StageRuntime(stage: "ingest", instance: instance)
+        let runtime = try StageRuntime(stage: "ingest", instance: instance, curve: try stage.curveConfiguration())
         try await runtime.run(
             IngestService(
                 runtime: runtime, files: files, watched: watched,

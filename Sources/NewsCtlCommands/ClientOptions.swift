@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NewsModel
 import ZeroMQ
 
@@ -37,6 +38,28 @@ public struct ClientOptions: ParsableArguments, Sendable {
 
     public func validate() throws {
         guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+    }
+
+    @Option(
+        name: .customLong("curve-key"),
+        help: ArgumentHelp("Your CurveZMQ key pair (newsctl keys generate), for stages that run with CURVE.", valueName: "file"))
+    var curveKey: String?
+
+    @Option(
+        name: .customLong("curve-server-key"),
+        help: ArgumentHelp("The stages' public key (Z85, or a .pub file), for stages that run with CURVE.", valueName: "key"))
+    var curveServerKey: String?
+
+    /// The ZeroMQ context for this command, with CURVE on when a key pair is given.
+    func makeContext() throws -> ZMQContext {
+        let context = try ZMQContext()
+        if let curveKey {
+            guard let curveServerKey else { throw ValidationError("--curve-key needs --curve-server-key: the stages' public key") }
+            let keyPair = try CurveKeyFile.readKeyPair(curveKey)
+            let configuration = CurveConfiguration(keyPair: keyPair, serverKey: try CurveKeyFile.readPublicKey(curveServerKey), allowedClients: [])
+            try TransportSecurity.enableCurve(configuration, context: context, logger: Logger(label: "newsctl"))
+        }
+        return context
     }
 
     var layout: PipelineLayout { PipelineLayout(runDirectory: runDirectory) }

@@ -51,7 +51,7 @@ struct FeedsAddCommand: AsyncParsableCommand {
     var name: String?
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let feed = try await options.call(
             "ingest", .addFeed(FeedAddRequest(url: url, intervalSeconds: every.seconds, name: name)), as: PolledFeed.self,
             context: context)
@@ -71,7 +71,7 @@ struct FeedsListCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let endpoints = options.controlEndpoints("ingest")
         guard !endpoints.isEmpty else {
             throw NewsctlError("no ingest is running: no ingest-*.ctl in \(options.layout.runDirectory). Is the pipeline running? (make run)")
@@ -114,7 +114,7 @@ struct FeedsRemoveCommand: AsyncParsableCommand {
     var url: String
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         var removed: [PolledFeed] = []
         for endpoint in options.controlEndpoints("ingest") {
             do {

@@ -24,10 +24,10 @@ struct FollowLimits: ParsableArguments {
 /// feed has answered, that it is following.
 /// - Returns: how many messages counted.
 func follow(
-    sources: FeedSources, topicPrefix: String?, limits: FollowLimits, quiet: Bool,
+    options: ClientOptions, sources: FeedSources, topicPrefix: String?, limits: FollowLimits, quiet: Bool,
     handle: @escaping @Sendable (InboundMessage) throws -> Bool
 ) async throws -> Int {
-    let context = try ZMQContext()
+    let context = try options.makeContext()
     let hello = FeedHello(
         group: "newsctl-\(UUID().uuidString.prefix(12).lowercased())", instance: "newsctl-\(getpid())", window: 512,
         start: .latest, durable: false, topicPrefix: topicPrefix)
@@ -105,8 +105,7 @@ struct AlertsCommand: AsyncParsableCommand {
         if follow {
             let prefix = subscriptionID.map { StreamTopic.alert(subscriptionID: $0) } ?? StreamTopic.alertPrefix
             let seen = Mutex<Set<String>>([])
-            let received = try await NewsCtlCommands.follow(
-                sources: options.feedSources("notify"), topicPrefix: prefix, limits: limits, quiet: false
+            let received = try await NewsCtlCommands.follow(options: options, sources: options.feedSources("notify"), topicPrefix: prefix, limits: limits, quiet: false
             ) { message in
                 guard case .alert(let alert) = message.envelope.payload,
                     seen.withLock({ $0.insert(alert.id).inserted })
@@ -117,7 +116,7 @@ struct AlertsCommand: AsyncParsableCommand {
             if let count = limits.count, received < count { throw ExitCode.failure }
             return
         }
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let alerts = try await options.call(
             "notify", .listAlerts(AlertsRequest(subscriptionID: subscriptionID, limit: limit)), as: [Alert].self,
             context: context)
@@ -151,8 +150,7 @@ struct TailCommand: AsyncParsableCommand {
     func run() async throws {
         let json = options.json
         let seen = Mutex<Set<String>>([])
-        let received = try await follow(
-            sources: options.feedSources("tag"), topicPrefix: StreamTopic.storyTagged, limits: limits, quiet: false
+        let received = try await follow(options: options, sources: options.feedSources("tag"), topicPrefix: StreamTopic.storyTagged, limits: limits, quiet: false
         ) { message in
             guard case .taggedStory(let tagged) = message.envelope.payload,
                 seen.withLock({ $0.insert(tagged.story.id + "@" + message.envelope.messageID).inserted })

@@ -58,7 +58,7 @@ struct PublishCommand: AsyncParsableCommand {
     static let batchBytes = 4 << 20
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         var accepted = 0
         var refused = 0
         var duplicates = 0

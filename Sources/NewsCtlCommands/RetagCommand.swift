@@ -33,7 +33,7 @@ struct RetagCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let since = self.since.flatMap(Self.seconds).map { Date().addingTimeInterval(-Double($0)) }
         var cursor: Int64?
         var total = 0

@@ -24,7 +24,7 @@ struct SearchCommand: AsyncParsableCommand {
     var sort: SearchRequest.Sort = .relevance
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let text = query.joined(separator: " ")
         let result = try await options.call(
             "index", .search(SearchRequest(query: text, limit: limit, offset: offset, sort: sort)), as: SearchResult.self,

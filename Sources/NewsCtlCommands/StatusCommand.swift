@@ -30,7 +30,7 @@ struct StatusCommand: AsyncParsableCommand {
     typealias Reply = (stage: String, endpoint: String, result: Result<StageStatus, ControlClientError>)
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let chosen = stages.isEmpty ? PipelineLayout.stages : PipelineLayout.stages.filter(stages.contains)
         let deadline = Date().addingTimeInterval(wait ?? 0)
         var replies: [Reply] = []

@@ -37,7 +37,7 @@ struct SubscribeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let text = query.joined(separator: " ")
         let seconds = backfill.flatMap(DateBound.window)
         if dryRun {
@@ -85,7 +85,7 @@ struct SubscriptionsCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let subscriptions = try await options.call("notify", .listSubscriptions, as: [Subscription].self, context: context)
         if options.json {
             for subscription in subscriptions { try printJSON(subscription) }
@@ -108,7 +108,7 @@ struct UnsubscribeCommand: AsyncParsableCommand {
     var id: String
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let removed = try await options.call("notify", .unsubscribe(id: id), as: Subscription.self, context: context)
         if options.json {
             try printJSON(removed)
@@ -139,7 +139,7 @@ struct ListDeliveriesCommand: AsyncParsableCommand {
     var limit = 50
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let deliveries = try await options.call(
             "notify", .listDeliveries(DeliveriesRequest(state: state, limit: limit)), as: [WebhookDelivery].self, context: context)
         if options.json {
@@ -176,7 +176,7 @@ struct ReplayDeliveriesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try ZMQContext()
+        let context = try options.makeContext()
         let result = try await options.call("notify", .replayDeliveries(ReplayRequest(id: id)), as: ReplayResult.self, context: context)
         if options.json { try printJSON(result) } else { printLine("replayed \(result.replayed) dead letter\(result.replayed == 1 ? "" : "s")") }
     }

@@ -64,7 +64,7 @@ public struct NotifyCommand: AsyncParsableCommand {
         let layout = stage.layout
         let store = try SubscriptionStore(path: stage.resolvedDataDirectory + "/notify.sqlite")
         let instance = stage.instanceName(stage: "notify")
-        let runtime = try StageRuntime(stage: "notify", instance: instance)
+        let runtime = try StageRuntime(stage: "notify", instance: instance, curve: try stage.curveConfiguration())
         try await runtime.run(
             NotifyService(
                 runtime: runtime, store: store,

@@ -78,7 +78,7 @@ struct TagRunCommand: AsyncParsableCommand {
         let layout = stage.layout
         let tagger = try data.tagger()
         let instance = stage.instanceName(stage: "tag")
-        let runtime = try StageRuntime(stage: "tag", instance: instance)
+        let runtime = try StageRuntime(stage: "tag", instance: instance, curve: try stage.curveConfiguration())
         try await runtime.run(
             TagService(
                 runtime: runtime, tagger: tagger,

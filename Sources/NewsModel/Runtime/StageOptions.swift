@@ -1,3 +1,4 @@
+import ZeroMQ
 import ArgumentParser
 import Foundation
 import Logging
@@ -40,6 +41,31 @@ public struct StageOptions: ParsableArguments, Sendable {
     public var logLevel: String = ProcessInfo.processInfo.environment["NEWS_LOG_LEVEL"] ?? "info"
 
     /// The layout the defaults come from.
+    @Option(
+        name: .customLong("curve-key"),
+        help: ArgumentHelp("This stage's CurveZMQ key pair (a .key file from newsctl keys generate): turns CURVE on for every socket.", valueName: "file"))
+    public var curveKey: String?
+
+    @Option(
+        name: .customLong("curve-server-key"),
+        help: ArgumentHelp("The public key (Z85, or a .pub or .key file) of the stages this one connects to (default: its own).", valueName: "key"))
+    public var curveServerKey: String?
+
+    @Option(
+        name: .customLong("curve-allow"),
+        help: ArgumentHelp("Public keys allowed to connect: a .pub file or a directory of them; repeatable.", valueName: "path"))
+    public var curveAllow: [String] = []
+
+    /// The CurveZMQ settings the options give, or nil when CURVE is off.
+    public func curveConfiguration() throws(TransportError) -> CurveConfiguration? {
+        guard let curveKey else { return nil }
+        let keyPair = try CurveKeyFile.readKeyPair(curveKey)
+        let serverKey = try curveServerKey.map(CurveKeyFile.readPublicKey) ?? keyPair.publicKey
+        // The stage's own key is always allowed: stages of one deployment share the server key pair.
+        let allowed = try CurveKeyFile.readAllowList(curveAllow).union([keyPair.publicKey])
+        return CurveConfiguration(keyPair: keyPair, serverKey: serverKey, allowedClients: allowed)
+    }
+
     public var layout: PipelineLayout { PipelineLayout(runDirectory: runDirectory) }
 
     /// The data directory in use.
@@ -59,6 +85,9 @@ public struct StageOptions: ParsableArguments, Sendable {
         }
         if let instance, instance.isEmpty || instance.contains("/") || instance.contains(where: \.isWhitespace) {
             throw ValidationError("--instance must be a name without spaces or slashes, such as tag-1")
+        }
+        if curveKey == nil && (curveServerKey != nil || !curveAllow.isEmpty) {
+            throw ValidationError("--curve-server-key and --curve-allow need --curve-key")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")

@@ -40,8 +40,10 @@ public final class StageRuntime: Sendable {
     public let startedAt = Date()
     private let meter = RateMeter()
 
-    /// Creates the runtime of `stage`.
-    public init(stage: String, instance: String?, logger: Logger? = nil) throws(TransportError) {
+    /// Creates the runtime of `stage`: refuses a libzmq older than 4.3.3, and with `curve` starts the
+    /// ZAP handler and turns CURVE on for every socket.
+    public init(stage: String, instance: String?, curve: CurveConfiguration? = nil, logger: Logger? = nil) throws(TransportError) {
+        try TransportSecurity.checkLibrary()
         self.stage = stage
         let instance = instance ?? "\(stage)-0"
         self.producer = MessageProducer(id: instance)
@@ -52,6 +54,10 @@ public final class StageRuntime: Sendable {
             self.context = try ZMQContext()
         } catch {
             throw TransportError.from(error, endpoint: "")
+        }
+        if let curve {
+            try TransportSecurity.enableCurve(curve, context: context, logger: logger)
+            logger.info("CurveZMQ on", metadata: ["public-key": "\(curve.keyPair.publicKey)", "allowed": "\(curve.allowedClients.count)"])
         }
     }
 

@@ -32,8 +32,8 @@ public enum Endpoint {
         }
     }
 
-    /// Makes the directory that holds an `ipc://` endpoint's socket file, readable only by its owner
-    /// and group.
+    /// Makes the directory that holds an `ipc://` endpoint's socket file, readable and writable only
+    /// by its owner and group (mode 0770, also when it exists and belongs to this user).
     public static func prepareDirectory(for endpoint: String) throws(TransportError) {
         guard let path = ipcPath(endpoint) else { return }
         let directory = (path as NSString).deletingLastPathComponent
@@ -45,6 +45,17 @@ public enum Endpoint {
             throw TransportError(
                 code: .badEndpoint, endpoint: endpoint,
                 message: "cannot create the socket directory \(directory): \(error.localizedDescription)")
+        }
+        var info = stat()
+        if stat(directory, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o777 != 0o770 { chmod(directory, 0o770) }
+    }
+
+    /// Limits a bound `ipc://` socket file to its owner and group (mode 0660): connecting needs write
+    /// permission, so other users cannot reach the stage.
+    static func restrictSocketFile(of endpoint: String) throws(TransportError) {
+        guard let path = ipcPath(endpoint), !path.hasPrefix("@") else { return }
+        guard chmod(path, 0o660) == 0 else {
+            throw TransportError(code: .badEndpoint, endpoint: endpoint, message: "cannot restrict the socket file \(path) to mode 0660")
         }
     }
 
@@ -66,6 +77,7 @@ public enum Endpoint {
         } catch {
             throw TransportError.from(error, endpoint: endpoint)
         }
+        try restrictSocketFile(of: endpoint)
     }
 
     /// True when a process accepts Unix-domain stream connections at `path`.

@@ -16,6 +16,7 @@ enum SocketSetup {
             return .failure(TransportError.from(error, endpoint: endpoint))
         }
         do {
+            try TransportSecurity.apply(to: socket, type: type)
             try configure(socket)
             return .success(socket)
         } catch {

@@ -15,6 +15,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case closed
         /// libzmq reported another error.
         case zeroMQ
+        /// The security settings cannot be used: a key file missing or malformed, a libzmq too old or
+        /// without CURVE.
+        case security
     }
 
     /// What kind of failure this is.

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import NewsModel
+import ZeroMQ
+
+/// `newsctl keys generate NAME`: a CurveZMQ key pair for a stage host or a client.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Make CurveZMQ keys for tcp:// deployments.", subcommands: [GenerateKeysCommand.self])
+}
+
+/// `newsctl keys generate NAME`: writes NAME.key (the key pair, mode 0600) and NAME.pub (the public key).
+struct GenerateKeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Write NAME.key (secret, mode 0600) and NAME.pub (public) for a new key pair.",
+        discussion: """
+            The stages of one deployment share a server key pair (each stage runs with --curve-key \
+            server.key); every client (another host's stages, newsctl) gets its own pair, and its .pub goes \
+            into the directory the stages read with --curve-allow. docs/DEPLOY.md walks through it.
+            """)
+
+    @Argument(help: "Path prefix of the files to write, such as keys/server.")
+    var name: String
+
+    func run() async throws {
+        let pair = try CurveKeyFile.generate(prefix: name)
+        print("wrote \(name).key (secret, mode 0600) and \(name).pub")
+        print("public key: \(pair.publicKey)")
+    }
+}
