@@ -17,7 +17,7 @@ export INGEST_REPLICAS TAG_REPLICAS INDEX_REPLICAS NOTIFY_REPLICAS
 RELEASE_BIN   = $(shell $(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)
 DEBUG_BIN     = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: help deps deps-test build build-release run stop status test chaos bench fuzz model clean
+.PHONY: help deps deps-test build build-release run stop status test test-compose image up down chaos bench fuzz model clean
 
 help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,23 @@ test: deps-test ## Build and run every test (unit and end-to-end)
 
 bench: build-release ## Benchmarks, each beside a peer measured in the same run (figures in run/bench/)
 	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/bench.sh
+
+image: deps-docker ## The service image, built offline: a debootstrap Debian base and statically linked binaries
+	@scripts/image.sh
+
+up: image ## Run deploy/compose.yaml (starts a private dockerd when none runs); scale with docker-compose up --scale
+	@docker-compose -f deploy/compose.yaml up -d
+	@echo "the stack is up: docker-compose -f deploy/compose.yaml ps; newsctl inside: docker-compose -f deploy/compose.yaml exec ingest newsctl status"
+
+down: ## Stop the compose stack (data volumes stay) and the dockerd make started, if any
+	@docker-compose -f deploy/compose.yaml down || true
+	@scripts/dockerd.sh stop
+
+test-compose: deps-docker ## The compose stack for real: up, seeds, search, alert, restart, scale tag to 3, down
+	@scripts/compose-test.sh
+
+deps-docker:
+	@scripts/install-deps.sh docker
 
 chaos: deps-test ## The fault tests at 100,000 stories (CHAOS_STORIES=N to change)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests

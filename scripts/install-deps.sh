@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the project needs, only those missing. Usage: install-deps.sh run|test
+# Installs the Debian packages the project needs, only those missing. Usage: install-deps.sh run|test|docker
 set -euo pipefail
 
 packages=(libzmq3-dev libsqlite3-dev libcurl4-openssl-dev)
+if [ "${1:-run}" = "docker" ]; then
+  # make image, up and test-compose: the engine, compose and debootstrap for the offline base image.
+  packages+=(docker.io docker-compose debootstrap)
+fi
 if [ "${1:-run}" = "test" ]; then
   # The compose file is validated by the tests with Debian's docker-compose.
   packages+=(docker-compose)
