@@ -7,7 +7,7 @@ set -euo pipefail
 IMAGE=${IMAGE:-news-pipeline:latest}
 BASE=${IMAGE_BASE:-news-pipeline-base:bookworm}
 CONTEXT=${IMAGE_CONTEXT:-.build-image/context}
-RUNTIME_PACKAGES=libzmq5,libsqlite3-0,libcurl4,ca-certificates
+RUNTIME_PACKAGES=libzmq5,libsqlite3-0,libcurl4,libxml2,ca-certificates
 
 scripts/dockerd.sh start
 
@@ -27,6 +27,8 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   rm -rf "$root"
 fi
 
+[ "${1:-}" = "base" ] && exit 0  # scripts/image.sh base: only the base image
+
 echo "==> release binaries with the Swift runtime linked statically"
 # The native build system in a scratch directory of its own: it takes --static-swift-stdlib.
 # (Product by product: building everything would include the libFuzzer target, which needs the sanitizer.)
@@ -40,5 +42,7 @@ rm -rf "$CONTEXT"
 mkdir -p "$CONTEXT/bin"
 cp "$bin"/ingest "$bin"/tag "$bin"/index "$bin"/notify "$bin"/newsctl "$CONTEXT/bin/"
 cp -R "$bin"/*.resources "$CONTEXT/bin/"
+# Debug symbols make each binary about 110 MB; the image ships them stripped.
+if command -v strip >/dev/null; then strip --strip-unneeded "$CONTEXT"/bin/{ingest,tag,index,notify,newsctl}; fi
 echo "==> building $IMAGE on $BASE"
 docker build -q -f deploy/Dockerfile --build-arg BASE="$BASE" -t "$IMAGE" "$CONTEXT"

@@ -80,7 +80,10 @@ public final class FeedServer: Sendable {
             if case .failure(let error) = opened { ready(.failure(error)) }
             return
         }
-        defer { socket.close() }
+        defer {
+            socket.close()
+            Endpoint.removeSocketFile(of: endpoint)
+        }
         var state: FeedState
         do {
             state = try FeedState(journal: journal, producer: producer, logger: logger)

@@ -50,6 +50,13 @@ public enum Endpoint {
         if stat(directory, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o777 != 0o770 { chmod(directory, 0o770) }
     }
 
+    /// Removes a bound `ipc://` socket's file once the socket is closed (libzmq leaves it), so a stage
+    /// that stopped cleanly leaves nothing that consumers scanning the run directory would wait for.
+    static func removeSocketFile(of endpoint: String) {
+        guard let path = ipcPath(endpoint), !path.hasPrefix("@") else { return }
+        unlink(path)
+    }
+
     /// Limits a bound `ipc://` socket file to its owner and group (mode 0660): connecting needs write
     /// permission, so other users cannot reach the stage.
     static func restrictSocketFile(of endpoint: String) throws(TransportError) {

@@ -88,7 +88,10 @@ public final class Publisher: Sendable {
             if case .failure(let error) = opened { ready(.failure(error)) }
             return
         }
-        defer { socket.close() }
+        defer {
+            socket.close()
+            Endpoint.removeSocketFile(of: endpoint)
+        }
         ready(.success(()))
 
         var poller = ZMQPoller()
