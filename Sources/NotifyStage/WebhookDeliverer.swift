@@ -50,6 +50,10 @@ struct WebhookDeliverer {
         while !Task.isCancelled {
             let due: [ClaimedDelivery]
             do {
+                guard try await store.hasDueDelivery() else {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
                 // The lease outlasts an attempt, so another replica leaves a claimed delivery alone.
                 due = try await store.claimDueDeliveries(
                     limit: policy.concurrency, lease: Double(policy.timeout.components.seconds) + 30)

@@ -30,6 +30,15 @@ struct ClaimedDelivery: Sendable {
 /// `notify` replicas never send one delivery at once, and a replica that dies mid-attempt leaves it to
 /// be retried), and marked delivered, retried later or dead.
 extension SubscriptionStore {
+    /// Whether any delivery is due: a read, so an idle outbox costs no write transaction per poll.
+    func hasDueDelivery() async throws -> Bool {
+        let now = Date().timeIntervalSince1970
+        return try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM delivery WHERE state = 'pending' AND next_attempt_at <= ?)", arguments: [now])
+                ?? false
+        }
+    }
+
     /// Claims up to `limit` due deliveries until `lease` from now.
     func claimDueDeliveries(limit: Int, lease: TimeInterval) async throws -> [ClaimedDelivery] {
         let now = Date().timeIntervalSince1970
