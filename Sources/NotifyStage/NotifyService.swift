@@ -73,10 +73,7 @@ public struct NotifyService: Service {
                 case .subscribe(let subscribe):
                     if let webhook = subscribe.webhook {
                         // Refused early when the address is already known to be off limits; checked again at each delivery.
-                        let checked: Result<WebhookGuard.Target, WebhookError> = await DedicatedThread.run(name: "webhook-dns") {
-                            do throws(WebhookError) { return .success(try webhookGuard.check(webhook)) } catch { return .failure(error) }
-                        }
-                        if case .failure(let error) = checked, error.message.hasPrefix("refused") || error.message.contains("not an http") {
+                        if case .failure(let error) = await webhookGuard.checkOffPool(webhook), error.isPermanent {
                             throw ControlFailure(code: .badRequest, message: error.message)
                         }
                     }

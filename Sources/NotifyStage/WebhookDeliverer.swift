@@ -102,15 +102,11 @@ struct WebhookDeliverer {
 
     private func send(_ delivery: ClaimedDelivery) async -> Outcome {
         guard let secret = delivery.secret else { return .failed("the subscription was removed", permanent: true) }
-        let guardrail = self.guardrail
         let url = delivery.url
-        let checked: Result<WebhookGuard.Target, WebhookError> = await DedicatedThread.run(name: "webhook-dns") {
-            do throws(WebhookError) { return .success(try guardrail.check(url)) } catch { return .failure(error) }
-        }
         let target: WebhookGuard.Target
-        switch checked {
+        switch await guardrail.checkOffPool(url) {
         case .success(let value): target = value
-        case .failure(let error): return .failed(error.message, permanent: error.message.hasPrefix("refused"))
+        case .failure(let error): return .failed(error.message, permanent: error.isPermanent)
         }
         let timestamp = Int(Date().timeIntervalSince1970)
         guard let headers = WebhookSignature.headers(id: delivery.id, timestamp: timestamp, body: delivery.body, secret: secret) else {

@@ -17,11 +17,11 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String) throws(WebhookError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, let bytes = Self.parseAddress(String(parts[0])) else {
-            throw WebhookError(message: "\(text) is not an IPv4 or IPv6 network such as 10.0.0.0/8 or fd00::/8")
+            throw WebhookError(kind: .invalid, message: "\(text) is not an IPv4 or IPv6 network such as 10.0.0.0/8 or fd00::/8")
         }
         let length = parts.count == 2 ? Int(parts[1]) : bytes.count * 8
         guard let length, (0...(bytes.count * 8)).contains(length) else {
-            throw WebhookError(message: "\(text): the prefix length must be 0 to \(bytes.count * 8)")
+            throw WebhookError(kind: .invalid, message: "\(text): the prefix length must be 0 to \(bytes.count * 8)")
         }
         self.bytes = bytes
         self.prefixLength = length
@@ -52,11 +52,26 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Why a webhook was refused or could not be sent.
+/// Why a webhook target or network was refused or could not be used.
 public struct WebhookError: Error, Sendable, CustomStringConvertible {
+    /// The kinds of failure.
+    public enum Kind: Sendable {
+        /// Not an http(s) URL, or not a network (`--webhook-allow`): retrying cannot help.
+        case invalid
+        /// The target resolves to an address the guard refuses: retrying cannot help.
+        case refused
+        /// The host did not resolve now; it may later.
+        case unresolved
+    }
+
+    /// The kind of failure.
+    public let kind: Kind
     /// What happened, in one sentence.
     public let message: String
     public var description: String { message }
+
+    /// True when trying again later cannot succeed.
+    public var isPermanent: Bool { kind != .unresolved }
 }
 
 /// Refuses webhook targets inside the operator's own network unless allowed: a subscriber must not be
@@ -108,7 +123,7 @@ public struct WebhookGuard: Sendable {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let rawHost = url.host, !rawHost.isEmpty
         else {
-            throw WebhookError(message: "\(text) is not an http or https URL")
+            throw WebhookError(kind: .invalid, message: "\(text) is not an http or https URL")
         }
         let host = rawHost.hasPrefix("[") ? String(rawHost.dropFirst().dropLast()) : rawHost
         let port = url.port ?? (scheme == "https" ? 443 : 80)
@@ -116,11 +131,19 @@ public struct WebhookGuard: Sendable {
         for address in addresses {
             if let reason = refusal(address) {
                 throw WebhookError(
+                    kind: .refused,
                     message: "refused \(text): \(host) resolves to \(reason); an operator can allow it with notify --webhook-allow CIDR")
             }
         }
         let listed = addresses.map { $0.count == 16 ? "[\(Self.format($0))]" : Self.format($0) }
         return Target(host: host, port: port, resolve: ["\(host):\(port):" + listed.joined(separator: ",")])
+    }
+
+    /// ``check(_:)`` on a thread of its own (name resolution blocks), for async code.
+    public func checkOffPool(_ text: String) async -> Result<Target, WebhookError> {
+        await DedicatedThread.run(name: "webhook-dns") {
+            do throws(WebhookError) { return .success(try check(text)) } catch { return .failure(error) }
+        }
     }
 
     /// Every address `host` resolves to (a numeric host is its own address).
@@ -132,7 +155,7 @@ public struct WebhookGuard: Sendable {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, nil, &hints, &list)
         guard status == 0, let first = list else {
-            throw WebhookError(message: "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
+            throw WebhookError(kind: .unresolved, message: "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(first) }
         var addresses: [[UInt8]] = []
@@ -151,7 +174,7 @@ public struct WebhookGuard: Sendable {
         }
         var seen = Set<[UInt8]>()
         addresses = addresses.filter { seen.insert($0).inserted }
-        guard !addresses.isEmpty else { throw WebhookError(message: "\(host) has no IPv4 or IPv6 address") }
+        guard !addresses.isEmpty else { throw WebhookError(kind: .unresolved, message: "\(host) has no IPv4 or IPv6 address") }
         return addresses
     }
 

@@ -31,7 +31,7 @@ struct WebhookTests {
             _ = try WebhookGuard().check(url)
         } throws: { error in
             let message = "\(error)"
-            return message.hasPrefix("refused") && message.contains(kind) && message.contains("--webhook-allow")
+            return (error as? WebhookError)?.kind == .refused && message.hasPrefix("refused") && message.contains(kind) && message.contains("--webhook-allow")
         }
     }
 

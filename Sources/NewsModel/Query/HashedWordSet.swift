@@ -10,7 +10,7 @@ struct HashedWordSet: Sendable {
 
     /// The set of `items`, each a word and its ``FNV1a`` hash.
     init(_ items: some Sequence<(word: String, hash: UInt64)>) {
-        var pending: [(word: String, hash: UInt64)] = Array(items)
+        let pending = Array(items)
         var capacity = 16
         while capacity < pending.count * 2 { capacity *= 2 }
         var slots = [Int32](repeating: -1, count: capacity)
@@ -33,7 +33,6 @@ struct HashedWordSet: Sendable {
             slotHashes[slot] = item.hash
             words.append(item.word)
         }
-        pending.removeAll()
         self.slots = slots
         self.slotHashes = slotHashes
         self.words = words
