@@ -18,6 +18,10 @@ struct DirectoryWatcher {
         var seen: [String: (size: Int64, modified: Double)] = [:]
         var processed: [String: (size: Int64, modified: Double)]
         do {
+            for path in try await state.failInterruptedAttempts() {
+                intake.runtime.counters.increment("input_errors")
+                logger.error("\(path): ingest stopped while reading it, perhaps crashed by it; it is not read again until it changes")
+            }
             processed = try await state.processedFiles()
         } catch {
             logger.error("cannot read ingest's state; watched directories are not read: \(error)")
@@ -30,9 +34,19 @@ struct DirectoryWatcher {
                     if let done = processed[path], done == stamp { continue }
                     // Read only once the file has stopped changing between two scans.
                     guard let previous = seen[path], previous == stamp else { continue }
-                    await intake.ingest(file: path)
                     do {
-                        try await state.markProcessed(path: path, size: stamp.size, modified: stamp.modified)
+                        // Recorded before it is read: a file that kills the process is not read again
+                        // on every restart.
+                        try await state.markAttempted(path: path, size: stamp.size, modified: stamp.modified)
+                        switch await intake.ingest(file: path) {
+                        case .completed:
+                            try await state.markProcessed(path: path, size: stamp.size, modified: stamp.modified)
+                        case .failed(let reason):
+                            try await state.markProcessed(path: path, size: stamp.size, modified: stamp.modified, error: reason)
+                        case .interrupted:
+                            try await state.clearAttempt(path: path)
+                            return
+                        }
                         processed[path] = stamp
                     } catch {
                         logger.error("cannot record \(path) as processed: \(error)")

@@ -64,9 +64,10 @@ struct IngestParseCommand: AsyncParsableCommand {
         }
         switch content {
         case .lines(let lines):
-            for await line in lines where line.text.contains(where: { !$0.isWhitespace }) {
+            for await line in lines {
                 do {
-                    try emit(try StoryInput.parse(line: line.text).story(receivedAt: now))
+                    guard let input = try line.storyInput() else { continue }
+                    try emit(input.story(receivedAt: now))
                 } catch let error as StoryInputError {
                     problems += 1
                     report("\(input):\(line.number): refused: \(error.message)")
@@ -74,7 +75,7 @@ struct IngestParseCommand: AsyncParsableCommand {
             }
         case .document(let data):
             do {
-                let (format, items) = try FeedReader.read(data, source: name)
+                let (format, items) = try await FeedReader.parse(data, source: name)
                 report("\(input): \(format.rawValue), \(items.count) stories")
                 for (number, item) in items.enumerated() {
                     if let date = item.unreadDate {

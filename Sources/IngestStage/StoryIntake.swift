@@ -50,7 +50,7 @@ public struct StoryIntake: Sendable {
     public func submit(document request: SubmitDocumentRequest) async throws -> SubmitResult {
         let items: [FeedItem]
         do {
-            items = try FeedReader.read(request.data, source: request.source).1
+            items = try await FeedReader.parse(request.data, source: request.source).1
         } catch {
             runtime.counters.increment("document_errors")
             throw ControlFailure(code: .badRequest, message: "\(request.source): \(error.message)")
@@ -104,10 +104,21 @@ public struct StoryIntake: Sendable {
         return (accepted, skipped)
     }
 
+    /// How reading one input file ended.
+    public enum FileOutcome: Sendable, Equatable {
+        /// Read to its end (bad lines refused and logged on the way).
+        case completed
+        /// It could not be read, for the reason given.
+        case failed(String)
+        /// Shutdown stopped the reading before the end.
+        case interrupted
+    }
+
     /// Reads a whole input file (or stdin for `-`) in whatever format it is, detected from its first
     /// bytes: JSON Lines are streamed, each bad line logged with its number; a feed, story file or
     /// digest is read whole (at most ``SafeXML/maxBytes``) and its stories journaled.
-    public func ingest(file path: String) async {
+    @discardableResult
+    public func ingest(file path: String) async -> FileOutcome {
         let logger = runtime.logger
         let content: InputContent
         do {
@@ -117,7 +128,7 @@ public struct StoryIntake: Sendable {
         } catch {
             runtime.counters.increment("input_errors")
             logger.error("\(error)")
-            return
+            return .failed(error.description)
         }
         let lines: AsyncStream<InputLine>
         switch content {
@@ -128,11 +139,12 @@ public struct StoryIntake: Sendable {
                 logger.info(
                     "read input file",
                     metadata: ["file": "\(path)", "accepted": "\(result.accepted.count)", "duplicates": "\(result.duplicates.count)"])
+                return .completed
             } catch {
                 runtime.counters.increment("input_errors")
                 logger.error("cannot read \(path): \(error)")
+                return .failed("\(error)")
             }
-            return
         case .lines(let stream):
             lines = stream
         }
@@ -156,15 +168,16 @@ public struct StoryIntake: Sendable {
         // Stop reading at graceful shutdown; the reader thread ends with the process.
         for await line in lines.cancelOnGracefulShutdown() {
             do {
-                if let story = try parse(line.text) { batch.append((line.number, story)) }
+                if let story = try line.storyInput()?.story() { batch.append((line.number, story)) }
             } catch {
                 refused += 1
                 runtime.counters.increment("refused")
                 logger.warning("\(line.source):\(line.number): refused: \(error.message)")
             }
-            if batch.count >= 256, await !flush() { return }
+            if batch.count >= 256, await !flush() { return .interrupted }
         }
-        guard await flush() else { return }
+        guard await flush(), !Task.isShuttingDownGracefully else { return .interrupted }
         logger.info("read input file", metadata: ["file": "\(path)", "accepted": "\(accepted)", "refused": "\(refused)"])
+        return .completed
     }
 }

@@ -49,7 +49,9 @@ struct PublishCommand: AsyncParsableCommand {
             guard InputFormat.detect(handle.readData(ofLength: 4096)) != .jsonLines else { return nil }
             try handle.seek(toOffset: 0)
             let data = handle.readDataToEndOfFile()
-            guard data.count <= 16 << 20 else { throw NewsctlError("\(file) is larger than the 16 MiB a document may be") }
+            guard data.count <= StoryLimits.documentBytes else {
+                throw NewsctlError("\(file) is \(data.count) bytes, larger than the 16 MiB (\(StoryLimits.documentBytes) bytes) a document may be")
+            }
             return data
         }
     }
@@ -78,7 +80,6 @@ struct PublishCommand: AsyncParsableCommand {
             var batch: [String] = []
             var batchBytes = 0
             var firstLine = 1
-            var nextLine = 1
             func flush() async throws {
                 guard !batch.isEmpty else { return }
                 let result = try await options.call(
@@ -93,13 +94,24 @@ struct PublishCommand: AsyncParsableCommand {
             }
             for await line in lines {
                 if batch.isEmpty { firstLine = line.number }
+                if let size = line.oversizeBytes {
+                    // Refused here: ingest would refuse it too, and it must not travel. A blank line keeps
+                    // the batch's numbering.
+                    refused += 1
+                    let message = StoryLimits.tooLarge("the line", bytes: size, limit: StoryLimits.lineBytes)
+                    if options.json {
+                        try printJSON(PublishReport(file: file, line: line.number, status: "refused", id: nil, error: message))
+                    } else {
+                        printError("\(file):\(line.number): refused: \(message)")
+                    }
+                    batch.append("")
+                    continue
+                }
                 batch.append(line.text)
                 batchBytes += line.text.utf8.count
-                nextLine = line.number + 1
                 if batch.count >= Self.batchLines || batchBytes >= Self.batchBytes { try await flush() }
             }
             try await flush()
-            _ = nextLine
         }
         if !options.json {
             printLine(

@@ -117,9 +117,9 @@ struct TagParseCommand: AsyncParsableCommand {
         let encoder = JSONCoding.encoder()
         let received = Date()
         var problems = 0
-        for await line in lines where line.text.contains(where: { !$0.isWhitespace }) {
+        for await line in lines {
             do {
-                let story = try StoryInput.parse(line: line.text).story(receivedAt: received)
+                guard let story = try line.storyInput()?.story(receivedAt: received) else { continue }
                 FileHandle.standardOutput.write(try encoder.encode(tagger.tag(story, at: received)) + Data("\n".utf8))
             } catch let error as StoryInputError {
                 problems += 1

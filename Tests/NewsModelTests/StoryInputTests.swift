@@ -134,3 +134,59 @@ struct TokenizerPathTests {
         #expect(TextTokenizer.tokens(in: text) == TextTokenizer.scalarTokens(in: text))
     }
 }
+
+@Suite("Story input limits and kinds")
+struct StoryInputLimitTests {
+    private func refusal(_ line: String) -> String? {
+        do {
+            _ = try StoryInput.parse(line: line)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test("a boolean is reported as a boolean, not a number")
+    func booleans() {
+        #expect(refusal(#"{"headline": true, "body": "b"}"#) == #"field "headline" must be a string, found a boolean"#)
+        #expect(refusal(#"{"headline": 1, "body": "b"}"#) == #"field "headline" must be a string, found a number"#)
+    }
+
+    @Test("fields over their limits are refused with the size and the limit")
+    func sizes() {
+        let body = String(repeating: "x", count: StoryLimits.bodyBytes + 1)
+        #expect(refusal(#"{"headline": "h", "body": "\#(body)"}"#) == #"field "body" is 1,048,577 bytes, more than the 1,048,576 a story may have"#)
+        let headline = String(repeating: "h", count: StoryLimits.headlineBytes + 1)
+        #expect(refusal(#"{"headline": "\#(headline)", "body": "b"}"#)?.hasPrefix(#"field "headline" is 2,001 bytes"#) == true)
+        let line = String(repeating: " ", count: StoryLimits.lineBytes) + #"{"headline": "h", "body": "b"}"#
+        #expect(refusal(line)?.hasPrefix("the line is 2,097,") == true)
+    }
+
+    @Test("control characters become spaces in the story's text; NUL never reaches the index")
+    func controlCharacters() throws {
+        let story = try StoryInput.parse(line: #"{"headline": "Storm\u0000warning", "body": "Ports\u0007 closed\u0085 today"}"#).story()
+        #expect(story.headline == "Storm warning")
+        #expect(story.body == "Ports  closed  today")
+    }
+}
+
+@Suite("Input format detection")
+struct InputFormatDetectionTests {
+    @Test("a JSON Lines story that mentions the JSON Feed URL is still JSON Lines")
+    func mentionIsNotADeclaration() {
+        let lines = #"{"headline": "Formats", "body": "see https://jsonfeed.org/version/1.1"}"# + "\n" + #"{"headline": "b", "body": "c"}"#
+        #expect(InputFormat.detect(Data(lines.utf8)) == .jsonLines)
+        let feed = #"{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": []}"#
+        #expect(InputFormat.detect(Data(feed.utf8)) == .jsonFeed)
+        let pretty = "{\n  \"title\": \"T\",\n  \"items\": [{\"id\": \"1\", \"version\": \"x\"}],\n  \"version\": \"https:\\/\\/jsonfeed.org\\/version\\/1\"\n}"
+        #expect(InputFormat.detect(Data(pretty.utf8)) == .jsonFeed)
+    }
+
+    @Test("a bad first line does not turn JSON Lines into a story file")
+    func badFirstLine() {
+        let story = #"{"headline": "b", "body": "c"}"#
+        #expect(InputFormat.detect(Data(("junk\n" + story + "\n").utf8)) == .jsonLines)
+        #expect(InputFormat.detect(Data(("[1, 2]\n" + story + "\n").utf8)) == .jsonLines)
+        #expect(InputFormat.detect(Data("Storm closes schools\n\nSnow fell overnight.\n".utf8)) == .plainStory)
+    }
+}

@@ -34,7 +34,13 @@ public enum FeedReader {
     /// The format of `data`, from its content (see ``InputFormat/detect(_:)``).
     public static func detect(_ data: Data) -> InputFormat { InputFormat.detect(data) }
 
-    /// The items of `data`.
+    /// The items of `data`, parsed on ``BlockingExecutor/parsing``: never on Swift's cooperative pool,
+    /// and never more documents at once than it has threads.
+    public static func parse(_ data: Data, source: String? = nil) async throws(FeedParseError) -> (InputFormat, [FeedItem]) {
+        try await BlockingExecutor.parsing.run { () throws(FeedParseError) in try read(data, source: source) }
+    }
+
+    /// The items of `data`, on the calling thread (see ``parse(_:source:)`` for async code).
     /// - Parameter source: the name to record as the items' source when the document names none.
     public static func read(_ data: Data, source: String? = nil) throws(FeedParseError) -> (InputFormat, [FeedItem]) {
         let format = detect(data)

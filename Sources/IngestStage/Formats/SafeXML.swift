@@ -1,4 +1,5 @@
 import Foundation
+import NewsModel
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -15,6 +16,19 @@ final class XMLNode {
         self.name = name
         self.namespace = namespace
         self.attributes = attributes
+    }
+
+    /// Releases the tree below without recursion: a child this node alone holds hands its own children
+    /// to a work list before it goes, so no depth of tree can overflow the stack.
+    deinit {
+        var pending = children
+        children = []
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) {
+                pending.append(contentsOf: node.children)
+                node.children = []
+            }
+        }
     }
 
     /// The first child called `name` (in `namespace`, if given).
@@ -53,7 +67,9 @@ public struct FeedParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// `XMLParser` then sees only valid UTF-8 (it dies with SIGILL on some invalid UTF-8).
 enum SafeXML {
     /// The largest document accepted.
-    static let maxBytes = 16 << 20
+    static let maxBytes = StoryLimits.documentBytes
+    /// The deepest nesting of elements accepted; feeds need a dozen levels, XHTML content a few more.
+    static let maxDepth = 256
 
     static func parse(_ data: Data) throws(FeedParseError) -> XMLNode {
         guard data.count <= maxBytes else {
@@ -61,11 +77,16 @@ enum SafeXML {
         }
         let text = sanitize(decode(data))
         let builder = TreeBuilder()
-        let parser = XMLParser(data: Data(text.utf8))
+        // From a stream, the parser is fed in small chunks: given the whole document at once, libxml2
+        // refuses anything over 10,000,000 bytes ("huge input lookup") although the cap is 16 MiB.
+        let parser = XMLParser(stream: InputStream(data: Data(text.utf8)))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
         let succeeded = parser.parse()
+        if builder.tooDeep {
+            throw FeedParseError(message: "elements are nested more than \(maxDepth) deep (at line \(parser.lineNumber)); not read")
+        }
         guard succeeded, parser.parserError == nil, let root = builder.root else {
             let error = parser.parserError.map { "\($0.localizedDescription)" } ?? "no root element"
             throw FeedParseError(message: "not well-formed XML at line \(parser.lineNumber), column \(parser.columnNumber): \(error)")
@@ -140,11 +161,17 @@ enum SafeXML {
     final class TreeBuilder: NSObject, XMLParserDelegate {
         var root: XMLNode?
         var stack: [XMLNode] = []
+        var tooDeep = false
 
         func parser(
             _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
             attributes: [String: String] = [:]
         ) {
+            guard stack.count < SafeXML.maxDepth else {
+                tooDeep = true
+                parser.abortParsing()
+                return
+            }
             let node = XMLNode(name: elementName, namespace: namespaceURI?.isEmpty == false ? namespaceURI : nil, attributes: attributes)
             if let parent = stack.last { parent.children.append(node) } else { root = node }
             stack.append(node)

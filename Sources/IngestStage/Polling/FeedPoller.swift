@@ -21,6 +21,15 @@ struct FeedPoller {
     static let maxBackoffSeconds = 3600.0
 
     func run() async {
+        do {
+            for feed in try await registry.interruptedReads() {
+                try await failed(
+                    feed, "ingest stopped while reading the document \(feed.url) gave (it may have crashed on it); retrying after a backoff",
+                    retryAfter: nil)
+            }
+        } catch {
+            logger.error("cannot read the feed registry: \(error)")
+        }
         let inFlight = InFlightFeeds()
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -62,8 +71,11 @@ struct FeedPoller {
                 counters.increment("feed_not_modified")
             case .fetched(let data, let newValidators):
                 let items: [FeedItem]
+                // Marked first: if reading this document kills the process, the restart counts it as a
+                // failure and backs off instead of fetching and crashing again at once.
+                try await registry.markReading(url: feed.url)
                 do {
-                    items = try FeedReader.read(data, source: feed.name ?? URL(string: feed.url)?.host).1
+                    items = try await FeedReader.parse(data, source: feed.name ?? URL(string: feed.url)?.host).1
                 } catch {
                     try await failed(feed, "\(feed.url) is not a feed that can be read: \(error.message)", retryAfter: nil)
                     return

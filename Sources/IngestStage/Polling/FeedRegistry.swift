@@ -27,6 +27,10 @@ public final class FeedRegistry: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2: reading marks") { db in
+            // Set while a fetched document is being read: still set at start-up, the read never finished.
+            try db.execute(sql: "ALTER TABLE feed ADD COLUMN reading_since REAL")
+        }
         pool = try SQLiteSettings.openPool(path: path, migrator: migrator)
         self.instance = instance
     }
@@ -66,6 +70,23 @@ public final class FeedRegistry: Sendable {
         try await pool.read { db in try Self.fetch(db, url: url, instance: self.instance) }
     }
 
+    /// Marks the feed's fetched document as being read; the outcome recorded next clears the mark.
+    public func markReading(url: String, now: Date = Date()) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE feed SET reading_since = ? WHERE url = ?", arguments: [now.timeIntervalSince1970, url])
+        }
+    }
+
+    /// The feeds whose last document was being read when the process stopped: a read that never
+    /// finished, perhaps because the document crashed the process.
+    public func interruptedReads() async throws -> [PolledFeed] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM feed WHERE reading_since IS NOT NULL ORDER BY url").map {
+                Self.state($0, instance: self.instance)
+            }
+        }
+    }
+
     /// Records a poll that got the feed (or "not modified"): new validators, counts, the next poll one
     /// interval on.
     public func recordSuccess(
@@ -75,7 +96,7 @@ public final class FeedRegistry: Sendable {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE feed SET last_polled_at = ?, last_success_at = ?, next_poll_at = ?, polls = polls + 1,
+                    UPDATE feed SET last_polled_at = ?, last_success_at = ?, next_poll_at = ?, polls = polls + 1, reading_since = NULL,
                         not_modified = not_modified + ?, consecutive_errors = 0,
                         etag = CASE WHEN ? THEN ? ELSE etag END,
                         last_modified = CASE WHEN ? THEN ? ELSE last_modified END,
@@ -94,7 +115,7 @@ public final class FeedRegistry: Sendable {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE feed SET last_polled_at = ?, next_poll_at = ?, polls = polls + 1, errors = errors + 1,
+                    UPDATE feed SET last_polled_at = ?, next_poll_at = ?, polls = polls + 1, errors = errors + 1, reading_since = NULL,
                         consecutive_errors = consecutive_errors + 1, last_error = ?, last_error_at = ?
                     WHERE url = ?
                     """,

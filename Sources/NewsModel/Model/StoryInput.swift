@@ -37,6 +37,10 @@ public struct StoryInput: Sendable, Hashable {
     /// Parses one line of JSON Lines input.
     /// - Throws: ``StoryInputError`` saying which field is wrong and why.
     public static func parse(line: some StringProtocol) throws(StoryInputError) -> StoryInput {
+        let size = line.utf8.count
+        guard size <= StoryLimits.lineBytes else {
+            throw StoryInputError(message: StoryLimits.tooLarge("the line", bytes: size, limit: StoryLimits.lineBytes))
+        }
         let data = Data(line.utf8)
         let object: Any
         do {
@@ -75,8 +79,10 @@ public struct StoryInput: Sendable, Hashable {
             throw StoryInputError(
                 message: "field \"publishedAt\" is \"\(published)\", not an RFC 3339 date such as 2026-02-01T09:30:00Z")
         }
-        if let id = input.id, id.utf8.count > 200 {
-            throw StoryInputError(message: "field \"id\" is longer than 200 bytes")
+        if let problem = StoryLimits.violation(
+            headline: input.headline, body: input.body, id: input.id, url: input.url, source: input.source, language: input.language)
+        {
+            throw StoryInputError(message: problem)
         }
         return input
     }
@@ -84,6 +90,8 @@ public struct StoryInput: Sendable, Hashable {
     private static func kind(of value: Any) -> String {
         switch value {
         case is String: "a string"
+        // JSON's true and false arrive as NSNumbers of type "c" (char); numbers never do.
+        case let number as NSNumber where String(cString: number.objCType) == "c": "a boolean"
         case is NSNumber: "a number"
         case is [Any]: "an array"
         case is [String: Any]: "an object"
@@ -102,8 +110,8 @@ public struct StoryInput: Sendable, Hashable {
     public func story(receivedAt: Date = Date()) -> Story {
         let published = publishedAt.flatMap(RFC3339.parse)
         return Story(
-            id: StoryIdentity.id(for: self), headline: headline.trimmingWhitespace,
-            body: body.trimmingWhitespace, url: url, source: source,
+            id: StoryIdentity.id(for: self), headline: StoryText.clean(headline).trimmingWhitespace,
+            body: StoryText.clean(body).trimmingWhitespace, url: url, source: source.map(StoryText.clean),
             publishedAt: published ?? receivedAt, publishedAtEstimated: published == nil ? true : nil, language: language,
             receivedAt: receivedAt)
     }

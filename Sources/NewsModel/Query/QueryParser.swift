@@ -29,6 +29,11 @@ struct QueryParser {
 
     private var tokens: [Token] = []
     private var position = 0
+    /// Parentheses and NOTs open around the clause being parsed (bounded by ``Query/maxDepth``, so no
+    /// input can make the recursion, or any walk of the tree, deeper than that).
+    private var depth = 0
+    /// Clauses made so far (bounded by ``Query/maxClauses``).
+    private var clauses = 0
     private var lexError: QueryError?
 
     init(_ text: String) {
@@ -89,9 +94,31 @@ struct QueryParser {
     private mutating func parseUnary(after operatorToken: Token?) throws(QueryError) -> QueryNode {
         if peek.kind == .not || peek.kind == .minus {
             let negation = advance()
+            try enter(negation)
+            defer { depth -= 1 }
             return .not(try parseUnary(after: negation))
         }
-        return try parsePrimary(after: operatorToken)
+        let opensGroup = peek.kind == .open
+        let node = try parsePrimary(after: operatorToken)
+        if !opensGroup {
+            clauses += 1
+            guard clauses <= Query.maxClauses else {
+                throw QueryError(
+                    column: tokens[max(0, position - 1)].column, expected: "at most \(Query.maxClauses) clauses in one query",
+                    found: "clause \(clauses)")
+            }
+        }
+        return node
+    }
+
+    /// One level deeper: refused past ``Query/maxDepth``.
+    private mutating func enter(_ token: Token) throws(QueryError) {
+        depth += 1
+        guard depth <= Query.maxDepth else {
+            throw QueryError(
+                column: token.column, expected: "at most \(Query.maxDepth) levels of parentheses and NOT",
+                found: "level \(depth) opened by \(describe(token))")
+        }
     }
 
     private mutating func parsePrimary(after operatorToken: Token?) throws(QueryError) -> QueryNode {
@@ -99,6 +126,8 @@ struct QueryParser {
         switch token.kind {
         case .open:
             _ = advance()
+            try enter(token)
+            defer { depth -= 1 }
             let inner = try parseOr()
             guard peek.kind == .close else {
                 throw QueryError(column: peek.column, expected: "')' to close '(' at column \(token.column)", found: describe(peek))
@@ -255,7 +284,8 @@ struct QueryParser {
                 if let colon = word.firstIndex(of: ":") {
                     let name = String(word[..<colon])
                     let rest = String(word[word.index(after: colon)...])
-                    if name.allSatisfy({ $0.isLetter }) && !name.isEmpty {
+                    // Anything shaped like a field name is one: an unknown one (`story_fts:`) is refused.
+                    if let first = name.first, first.isLetter, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
                         guard fields.contains(name.lowercased()) else {
                             throw QueryError(
                                 column: column,

@@ -81,7 +81,8 @@ public final class FeedConsumer: Sendable {
         public let message: InboundMessage?
         /// Why the message did not decode.
         public let decodeError: WireError?
-        let source: Int
+        /// The stable id of the producer it came from (see ``FeedSourceIDs``): its ack goes there or nowhere.
+        let source: FeedSourceIDs.ID
         let consumer: FeedConsumer
 
         /// Tells the producer the message is handled.
@@ -97,7 +98,7 @@ public final class FeedConsumer: Sendable {
     private let continuation: AsyncStream<[Delivery]>.Continuation
     private let closed = Atomic<Bool>(false)
     private let wake = WakeSignal()
-    private let acks = Mutex<[(source: Int, sequence: UInt64)]>([])
+    private let acks = Mutex<[(source: FeedSourceIDs.ID, sequence: UInt64)]>([])
     private let statuses = Mutex<[FeedSourceStatus]>([])
     private let finished = DispatchSemaphore(value: 0)
 
@@ -137,12 +138,13 @@ public final class FeedConsumer: Sendable {
         await DedicatedThread.run(name: "feed-consumer close") { finished.wait() }
     }
 
-    func enqueueAck(source: Int, sequence: UInt64) {
+    func enqueueAck(source: FeedSourceIDs.ID, sequence: UInt64) {
         acks.withLock { $0.append((source, sequence)) }
         wake.signal()
     }
 
     private struct Source {
+        var id: FeedSourceIDs.ID
         var endpoint: String
         var socket: ZMQSocket
         var heartbeat: FeedHeartbeat?
@@ -152,6 +154,22 @@ public final class FeedConsumer: Sendable {
         var problem: String?
     }
 
+    /// Sends the queued acknowledgements, each to the producer its message came from; one whose
+    /// producer is gone is dropped (that producer resends the message to its group).
+    private func sendAcks(_ connected: [Source], _ ids: FeedSourceIDs) {
+        let pending: [(source: FeedSourceIDs.ID, sequence: UInt64)] = acks.withLock { acks in
+            defer { acks.removeAll() }
+            return acks
+        }
+        for ack in pending {
+            guard let endpoint = ids.endpoint(of: ack.source), let source = connected.first(where: { $0.endpoint == endpoint }) else {
+                continue
+            }
+            // Never block on a producer that is down: a lost ack only means the message comes again.
+            _ = try? source.socket.send([Data(FeedFrame.ack.utf8), Data(String(ack.sequence).utf8)], dontWait: true)
+        }
+    }
+
     private func runThread(context: ZMQContext, logger: Logger) {
         defer {
             continuation.finish()
@@ -159,6 +177,7 @@ public final class FeedConsumer: Sendable {
         }
         let clock = ContinuousClock()
         var connected: [Source] = []
+        var ids = FeedSourceIDs()
         var nextScan = clock.now
         var nextPing = clock.now
         let codec = WireCodec()
@@ -179,6 +198,7 @@ public final class FeedConsumer: Sendable {
                     _ = try? connected[index].socket.send([Data(FeedFrame.bye.utf8), Data()], dontWait: true)
                     connected[index].socket.close()
                     logger.info("feed: \(connected[index].endpoint) is gone", metadata: ["group": "\(hello.group)"])
+                    ids.remove(connected[index].endpoint)
                     connected.remove(at: index)
                 }
                 for endpoint in current where !connected.contains(where: { $0.endpoint == endpoint }) {
@@ -191,7 +211,10 @@ public final class FeedConsumer: Sendable {
                     }
                     switch opened {
                     case .success(let socket):
-                        connected.append(Source(endpoint: endpoint, socket: socket, heartbeat: nil, lastHeard: clock.now, lastHello: clock.now))
+                        connected.append(
+                            Source(
+                                id: ids.add(endpoint), endpoint: endpoint, socket: socket, heartbeat: nil, lastHeard: clock.now,
+                                lastHello: clock.now))
                         greet(connected.count - 1)
                         logger.info("feed: reading \(endpoint)", metadata: ["group": "\(hello.group)"])
                     case .failure(let error):
@@ -210,15 +233,7 @@ public final class FeedConsumer: Sendable {
                 break
             }
             wake.drain()
-            let pendingAcks: [(source: Int, sequence: UInt64)] = acks.withLock { acks in
-                defer { acks.removeAll() }
-                return acks
-            }
-            for ack in pendingAcks where ack.source < connected.count {
-                // Never block on a producer that is down: a lost ack only means the message comes again.
-                _ = try? connected[ack.source].socket.send(
-                    [Data(FeedFrame.ack.utf8), Data(String(ack.sequence).utf8)], dontWait: true)
-            }
+            sendAcks(connected, ids)
             var batch: [Delivery] = []
             for index in connected.indices where poller.events(at: index).contains(.readable) {
                 while let frames = try? connected[index].socket.receive(dontWait: true) {
@@ -231,9 +246,11 @@ public final class FeedConsumer: Sendable {
                         let delivery: Delivery
                         do {
                             let message = try codec.decode([frames[2], frames[3]])
-                            delivery = Delivery(sequence: sequence, message: message, decodeError: nil, source: index, consumer: self)
+                            delivery = Delivery(
+                                sequence: sequence, message: message, decodeError: nil, source: connected[index].id, consumer: self)
                         } catch {
-                            delivery = Delivery(sequence: sequence, message: nil, decodeError: error, source: index, consumer: self)
+                            delivery = Delivery(
+                                sequence: sequence, message: nil, decodeError: error, source: connected[index].id, consumer: self)
                         }
                         batch.append(delivery)
                     case FeedFrame.heartbeat:
@@ -278,14 +295,7 @@ public final class FeedConsumer: Sendable {
                 }
             }
         }
-        let lastAcks: [(source: Int, sequence: UInt64)] = acks.withLock { acks in
-            defer { acks.removeAll() }
-            return acks
-        }
-        for ack in lastAcks where ack.source < connected.count {
-            _ = try? connected[ack.source].socket.send(
-                [Data(FeedFrame.ack.utf8), Data(String(ack.sequence).utf8)], dontWait: true)
-        }
+        sendAcks(connected, ids)
         for source in connected {
             _ = try? source.socket.send([Data(FeedFrame.bye.utf8), Data()], dontWait: true)
             source.socket.close()

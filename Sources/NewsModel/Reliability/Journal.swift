@@ -34,7 +34,7 @@ public struct JournalEntry: Sendable, Hashable {
 /// Appending assigns the next sequence number, writes the envelope and commits before returning: a
 /// message is journaled before anyone is told it exists. Consumer groups' positions live in the same
 /// file. Entries are dropped by the ``JournalRetention`` policy.
-public final class Journal: Sendable {
+public final class Journal: FeedJournal, Sendable {
     private let pool: DatabasePool
     private let producer: MessageProducer
     private let codec = WireCodec()
@@ -125,6 +125,26 @@ public final class Journal: Sendable {
         try pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT name, position FROM consumer_group")
             return Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as String, UInt64($0["position"] as Int64)) })
+        }
+    }
+
+    /// The stored consumer groups: each one's position and when it was last stored. Blocking; see
+    /// ``entries(from:limit:)``.
+    func storedGroups() throws -> [String: (position: UInt64, updatedAt: Date)] {
+        try pool.read { db in
+            var groups: [String: (position: UInt64, updatedAt: Date)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, position, updated_at FROM consumer_group") {
+                groups[row["name"]] = (UInt64(row["position"] as Int64), Date(timeIntervalSince1970: row["updated_at"]))
+            }
+            return groups
+        }
+    }
+
+    /// Forgets stored consumer groups. Blocking; see ``entries(from:limit:)``.
+    func removeGroups(_ names: [String]) throws {
+        guard !names.isEmpty else { return }
+        try pool.write { db in
+            for name in names { try db.execute(sql: "DELETE FROM consumer_group WHERE name = ?", arguments: [name]) }
         }
     }
 

@@ -14,6 +14,7 @@ public enum ControlLoop {
             let reply: Data
             do {
                 let decoded = try JSONCoding.decoder().decode(ControlRequest.self, from: request.body)
+                try decoded.validate()
                 reply = ControlReply.success(try await handler(decoded))
             } catch let failure as ControlFailure {
                 reply = ControlReply.failure(failure)

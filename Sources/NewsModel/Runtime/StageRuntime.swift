@@ -85,7 +85,8 @@ public final class StageRuntime: Sendable {
     public func status(endpoints: [String: String], output: StageOutput?, input: FeedConsumer?) -> StageStatus {
         StageStatus(
             stage: stage, instance: producer.id, pid: getpid(), startedAt: startedAt, epoch: producer.epoch,
-            endpoints: endpoints, subscribers: output?.live?.subscriberCount, counters: counters.snapshot,
+            endpoints: endpoints, subscribers: output?.live?.subscriberCount,
+            counters: counters.snapshot.merging(output?.feed.counters ?? [:]) { $1 },
             throughput: meter.perSecond(), lag: input?.lag, sources: input?.sourceStatus, feeds: output?.feed.groups)
     }
 

@@ -8,8 +8,31 @@ public struct InputLine: Sendable, Hashable {
     public var source: String
     /// The 1-based line number.
     public var number: Int
-    /// The text, without its line break.
+    /// The text, without its line break; empty when the line was longer than the reader's limit.
     public var text: String
+    /// The line's length in bytes when it was longer than the reader's limit (``StoryLimits/lineBytes``):
+    /// such a line is skipped as it is read, never held whole, and ``text`` is empty.
+    public var oversizeBytes: Int?
+
+    /// Creates a line.
+    public init(source: String, number: Int, text: String, oversizeBytes: Int? = nil) {
+        self.source = source
+        self.number = number
+        self.text = text
+        self.oversizeBytes = oversizeBytes
+    }
+}
+
+extension InputLine {
+    /// The story on this line: nil for a blank line.
+    /// - Throws: ``StoryInputError`` for a line longer than ``StoryLimits/lineBytes`` or not a valid story.
+    public func storyInput() throws(StoryInputError) -> StoryInput? {
+        if let oversizeBytes {
+            throw StoryInputError(message: StoryLimits.tooLarge("the line", bytes: oversizeBytes, limit: StoryLimits.lineBytes))
+        }
+        guard text.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return nil }
+        return try StoryInput.parse(line: text)
+    }
 }
 
 /// Why an input file could not be read.
@@ -96,7 +119,7 @@ public enum LineFileReader {
 
     /// Streams the lines of `file`, starting with the bytes already read from it (`head`).
     private static func stream(
-        of file: UnsafeMutablePointer<FILE>, path: String, head: [UInt8], capacity: Int
+        of file: UnsafeMutablePointer<FILE>, path: String, head: [UInt8], capacity: Int, maxLineBytes: Int = StoryLimits.lineBytes
     ) -> AsyncStream<InputLine> {
         let credits = DispatchSemaphore(value: capacity)
         let (stream, continuation) = AsyncStream<InputLine>.makeStream(bufferingPolicy: .unbounded)
@@ -108,41 +131,63 @@ public enum LineFileReader {
             }
             var number = 0
             /// Hands one line on; false when the consumer has gone.
-            func yield(_ bytes: UnsafeRawBufferPointer) -> Bool {
+            func yield(_ bytes: UnsafeRawBufferPointer, oversize: Int?) -> Bool {
                 var bytes = bytes
                 while let last = bytes.last, last == 0x0A || last == 0x0D {
                     bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast())
                 }
                 number += 1
                 credits.wait()
-                let text = String(decoding: bytes, as: UTF8.self)
-                if case .terminated = continuation.yield(InputLine(source: path, number: number, text: text)) { return false }
+                let text = oversize == nil ? String(decoding: bytes, as: UTF8.self) : ""
+                let line = InputLine(source: path, number: number, text: text, oversizeBytes: oversize)
+                if case .terminated = continuation.yield(line) { return false }
                 return true
             }
-            // The head's complete lines first; its unfinished last line is finished by the file.
-            var carry: [UInt8] = []
-            var start = 0
-            for (index, byte) in head.enumerated() where byte == 0x0A {
-                guard head[start...index].withUnsafeBytes(yield) else { return }
-                start = index + 1
-            }
-            carry = Array(head[start...])
-            var buffer: UnsafeMutablePointer<CChar>?
-            var size = 0
-            defer { free(buffer) }
+            // Lines are cut from fixed-size chunks; a line longer than the limit is counted and skipped
+            // as it streams past, so a 50 MB line costs no more memory than a short one.
+            var line: [UInt8] = []
+            var skipped = 0
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            var pending = head
             while true {
-                let length = getline(&buffer, &size, handle)
-                if length < 0 { break }
-                let line = UnsafeRawBufferPointer(start: buffer, count: length)
-                if carry.isEmpty {
-                    guard yield(line) else { return }
+                let piece: ArraySlice<UInt8>
+                if !pending.isEmpty {
+                    piece = pending[...]
+                    pending = []
                 } else {
-                    carry += line
-                    guard carry.withUnsafeBytes(yield) else { return }
-                    carry = []
+                    let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
+                    if got == 0 { break }
+                    piece = chunk[0..<got]
+                }
+                var start = piece.startIndex
+                while start < piece.endIndex {
+                    let newline = piece[start...].firstIndex(of: 0x0A)
+                    let end = newline.map { $0 + 1 } ?? piece.endIndex
+                    if skipped > 0 || line.count + (end - start) > maxLineBytes + 2 {
+                        skipped += line.count + (end - start)
+                        line.removeAll(keepingCapacity: false)
+                    } else {
+                        line += piece[start..<end]
+                    }
+                    if newline != nil {
+                        let finished: Bool
+                        if skipped > 0 {
+                            finished = yield(UnsafeRawBufferPointer(start: nil, count: 0), oversize: skipped - 1)
+                        } else {
+                            finished = line.withUnsafeBytes { yield($0, oversize: nil) }
+                        }
+                        guard finished else { return }
+                        line.removeAll(keepingCapacity: true)
+                        skipped = 0
+                    }
+                    start = end
                 }
             }
-            if !carry.isEmpty { _ = carry.withUnsafeBytes(yield) }
+            if skipped > 0 {
+                _ = yield(UnsafeRawBufferPointer(start: nil, count: 0), oversize: skipped)
+            } else if !line.isEmpty {
+                _ = line.withUnsafeBytes { yield($0, oversize: nil) }
+            }
         }
         return AsyncStream { () async -> InputLine? in
             var iterator = stream.makeAsyncIterator()

@@ -1,0 +1,66 @@
+import Foundation
+
+extension ControlRequest {
+    /// Checks every number and size the request carries, so that a handler never computes with a value
+    /// a client chose unchecked (a request is data, never a trusted value).
+    /// - Throws: ``ControlFailure`` `badRequest` naming the parameter and its allowed range.
+    public func validate() throws(ControlFailure) {
+        switch self {
+        case .status, .listFeeds, .listSubscriptions:
+            return
+        case .submit(let submit):
+            try Self.check(submit.lines.count, "lines", in: 0...StoryLimits.linesPerRequest)
+            // Line numbers are for messages; they must stay numbers for the whole request.
+            try Self.check(submit.firstLine, "firstLine", in: 1...(Int(Int32.max) * 1024))
+            try Self.check(submit.source.utf8.count, "the length of source", in: 0...4096)
+        case .submitDocument(let document):
+            try Self.check(document.data.count, "the document's size in bytes", in: 0...StoryLimits.documentBytes)
+            try Self.check(document.source.utf8.count, "the length of source", in: 0...4096)
+        case .addFeed(let feed):
+            try Self.check(feed.intervalSeconds, "intervalSeconds", in: PolledFeed.minimumIntervalSeconds...(30 * 86_400))
+            try Self.check(feed.url.utf8.count, "the length of url", in: 1...StoryLimits.urlBytes)
+            try Self.check(feed.name?.utf8.count ?? 0, "the length of name", in: 0...StoryLimits.sourceBytes)
+        case .removeFeed(let feed):
+            try Self.check(feed.url.utf8.count, "the length of url", in: 1...StoryLimits.urlBytes)
+        case .resubmit(let resubmit):
+            try Self.check(resubmit.stories.count, "stories", in: 0...StoryLimits.storiesPerRequest)
+            for story in resubmit.stories {
+                if let problem = StoryLimits.violation(
+                    headline: story.headline, body: story.body, id: story.id, url: story.url, source: story.source,
+                    language: story.language)
+                {
+                    throw ControlFailure(code: .badRequest, message: "story \(story.id.prefix(200)): \(problem)")
+                }
+            }
+        case .search(let search):
+            try Self.check(search.limit, "limit", in: 1...1000)
+            try Self.check(search.offset, "offset", in: 0...100_000)
+        case .stories(let stories):
+            try Self.check(stories.limit, "limit", in: 1...1000)
+            try Self.check(Int(clamping: stories.after ?? 0), "after", in: 0...Int(Int64.max))
+        case .subscribe(let subscribe):
+            try Self.check(subscribe.webhook?.utf8.count ?? 0, "the length of webhook", in: 0...StoryLimits.urlBytes)
+            if let seconds = subscribe.backfillSeconds {
+                try Self.check(seconds, "backfillSeconds", in: 1...(366 * 86_400))
+            }
+        case .unsubscribe(let id):
+            try Self.check(id.utf8.count, "the length of id", in: 1...200)
+        case .listAlerts(let alerts):
+            try Self.check(alerts.limit, "limit", in: 1...1000)
+        case .backfill(let backfill):
+            try Self.check(backfill.limit, "limit", in: 1...1000)
+        case .listDeliveries(let deliveries):
+            try Self.check(deliveries.limit, "limit", in: 1...1000)
+        case .replayDeliveries(let replay):
+            try Self.check(replay.id?.utf8.count ?? 0, "the length of id", in: 0...200)
+        }
+    }
+
+    private static func check(_ value: Int, _ name: String, in range: ClosedRange<Int>) throws(ControlFailure) {
+        guard range.contains(value) else {
+            throw ControlFailure(
+                code: .badRequest,
+                message: "\(name) must be \(StoryLimits.grouped(range.lowerBound)) to \(StoryLimits.grouped(range.upperBound)), not \(StoryLimits.grouped(value))")
+        }
+    }
+}

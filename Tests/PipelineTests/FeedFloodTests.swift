@@ -1,0 +1,97 @@
+import Foundation
+import NewsModel
+import Testing
+import ZeroMQ
+
+/// Peers on a stage's feed socket that greet with huge windows, never read, greet thousands of times or
+/// acknowledge what they never received: the stage's memory stays bounded, its status answers, and the
+/// real consumers still get every story.
+@Suite("A flood of feed peers", .serialized, .timeLimit(.minutes(4)))
+struct FeedFloodTests {
+    /// The resident set of a process, in bytes, from /proc.
+    static func residentBytes(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes * 1024
+    }
+
+    static func hello(group: String, instance: String, window: Int) -> Data {
+        try! JSONEncoder().encode(FeedHello(group: group, instance: instance, window: window, start: .earliest, durable: true))
+    }
+
+    @Test("greedy, silent, numerous and lying peers leave ingest's memory bounded and lose no story")
+    func floodKeepsMemoryBounded() async throws {
+        try await PipelineHarness.with { pipeline in
+            let ingest = try pipeline.start("ingest")
+            #expect(try await pipeline.newsctl("status", ["ingest", "--wait", "30"], timeout: .seconds(40)).status == 0)
+            // 3,000 stories of 30 KB: a 90 MB journal.
+            let paragraph = String(repeating: "Ships returned to the harbour after the storm and the port reopened. ", count: 440)
+            let lines = (0..<3_000).map { index in
+                #"{"id": "flood-\#(index)", "headline": "Harbour story \#(index)", "body": "\#(index) \#(paragraph)"}"#
+            }
+            let file = try pipeline.write("flood.jsonl", lines.joined(separator: "\n") + "\n")
+            let published = try await pipeline.newsctl("publish", [file.path], timeout: .seconds(120))
+            #expect(published.stdout.contains("published 3000 stories"), "\(published.stdout)\(published.stderr)")
+            let before = Self.residentBytes(ingest.pid)
+
+            let endpoint = PipelineLayout(runDirectory: pipeline.runDirectory.path).feed("ingest-0")
+            let context = try ZMQContext()
+            defer { context.shutdown() }
+            // Four durable groups that greet with a window of a billion and never read; 600 peers that
+            // greet the tag group; and acknowledgements of everything, from a peer that received nothing.
+            let sockets = try await DedicatedThread.run(name: "flood") { () throws -> [ZMQSocket] in
+                var kept: [ZMQSocket] = []
+                for group in 0..<4 {
+                    let greedy = try ZMQSocket(context: context, type: .dealer)
+                    try greedy.setLinger(milliseconds: 0)
+                    try greedy.setReceiveHighWaterMark(0)
+                    try greedy.connect(endpoint)
+                    _ = try greedy.send([Data(FeedFrame.hello.utf8), Self.hello(group: "greedy-\(group)", instance: "g\(group)", window: 1_000_000_000)])
+                    kept.append(greedy)
+                }
+                for index in 0..<600 {
+                    let peer = try ZMQSocket(context: context, type: .dealer)
+                    try peer.setLinger(milliseconds: 0)
+                    try peer.connect(endpoint)
+                    _ = try peer.send([Data(FeedFrame.hello.utf8), Self.hello(group: "tag", instance: "fake-\(index)", window: 1)])
+                    if index == 0 {
+                        for sequence in 1...3_000 { _ = try peer.send([Data(FeedFrame.ack.utf8), Data(String(sequence).utf8)], dontWait: true) }
+                        kept.append(peer)
+                    } else {
+                        peer.close()
+                    }
+                }
+                return kept
+            }
+            // The greedy peers stay alive (they ping) but never read.
+            let pinging = Task.detached {
+                await DedicatedThread.run(name: "flood pings") {
+                    for _ in 0..<16 {
+                        for socket in sockets.prefix(4) { _ = try? socket.send([Data(FeedFrame.ping.utf8), Data()], dontWait: true) }
+                        usleep(500_000)
+                    }
+                }
+            }
+            try await Task.sleep(for: .seconds(4))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let status = try await pipeline.newsctl("status", ["ingest", "--json", "--timeout", "5"])
+            #expect(status.status == 0)
+            #expect(clock.now - start < .seconds(3), "status took \(clock.now - start) during the flood")
+            let grown = Self.residentBytes(ingest.pid) - before
+            // The documented bound: 8 MiB in flight per replica, 256 MiB in all, a 64 MiB cache.
+            #expect(grown < 160 << 20, "ingest grew by \(grown >> 20) MiB under the flood")
+            #expect(status.stdout.contains("feed_rejected_acks"), "\(status.stdout)")
+
+            // The real stages still get every story.
+            for stage in ["tag", "index", "notify"] { try pipeline.start(stage) }
+            let complete = try await eventually(timeout: .seconds(90)) { try await pipeline.counter("index", "indexed") >= 3_000 }
+            #expect(complete, "indexed \(try await pipeline.counter("index", "indexed")) of 3000\n\(pipeline.logs())")
+            #expect(Self.residentBytes(ingest.pid) - before < 200 << 20)
+            await pinging.value
+            await DedicatedThread.run(name: "flood close") { for socket in sockets { socket.close() } }
+        }
+    }
+}
