@@ -88,7 +88,7 @@ public struct NotifyService: Service {
                     }
                     return result
                 case .listSubscriptions:
-                    try store.refreshIfChanged()
+                    try await store.refreshIfChanged()
                     return store.subscriptions.map(\.subscription)
                 case .unsubscribe(let id):
                     return try await store.unsubscribe(id)
@@ -106,7 +106,7 @@ public struct NotifyService: Service {
                 }
             },
             handleBatch: { messages in
-                try store.refreshIfChanged()
+                try await store.refreshIfChanged()
                 var matches: [(alert: Alert, originAt: Date)] = []
                 let matching = store.matching
                 let now = Date()

@@ -28,19 +28,27 @@ public final class SubscriptionStore: Sendable {
     /// Opens (creating if needed) the store at `path` and loads the subscriptions.
     public init(path: String) throws {
         pool = try SQLiteSettings.openPool(path: path, migrator: Self.migrator)
-        try refreshIfChanged()
+        let version = try pool.read(Self.version)
+        if version != active.withLock({ $0.version }) { load(try pool.read(Self.subscriptionRows), version: version) }
     }
 
-    /// Reloads the subscriptions if another replica (or this one) changed them since the last load.
-    /// Blocking; cheap when nothing changed.
-    public func refreshIfChanged() throws {
-        let version = try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'subscriptions_version'") ?? 0
-        }
+    private static func version(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'subscriptions_version'") ?? 0
+    }
+
+    private static func subscriptionRows(_ db: Database) throws -> [Row] {
+        try Row.fetchAll(db, sql: "SELECT id, query, created_at, webhook_url FROM subscription ORDER BY created_at")
+    }
+
+    /// Reloads the subscriptions if another replica (or this one) changed them since the last load;
+    /// cheap when nothing changed. The reads are awaited: nothing here blocks the cooperative pool.
+    public func refreshIfChanged() async throws {
+        let version = try await pool.read(Self.version)
         guard version != active.withLock({ $0.version }) else { return }
-        let rows = try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, query, created_at, webhook_url FROM subscription ORDER BY created_at")
-        }
+        load(try await pool.read(Self.subscriptionRows), version: version)
+    }
+
+    private func load(_ rows: [Row], version: Int64) {
         var loaded: [Active] = []
         for row in rows {
             let text: String = row["query"]
@@ -51,7 +59,8 @@ public final class SubscriptionStore: Sendable {
                 Active(subscription: Subscription(id: row["id"], query: text, createdAt: created, webhook: row["webhook_url"]), query: query))
         }
         let matching = Matching(subscriptions: loaded, percolator: Percolator(queries: loaded.map(\.query.root)))
-        active.withLock { $0 = (version, matching) }
+        // Loads may race (requests are served concurrently): a newer version is never replaced by an older one.
+        active.withLock { if version > $0.version { $0 = (version, matching) } }
     }
 
     static var migrator: DatabaseMigrator {
@@ -142,7 +151,7 @@ public final class SubscriptionStore: Sendable {
             try Self.bumpVersion(db)
             return SubscribeResult(subscription: candidate, created: true, webhookSecret: secret)
         }
-        try refreshIfChanged()
+        try await refreshIfChanged()
         return result
     }
 
@@ -164,7 +173,7 @@ public final class SubscriptionStore: Sendable {
         guard let removed else {
             throw ControlFailure(code: .notFound, message: "no subscription with id \(id); `newsctl subscriptions` lists them")
         }
-        try refreshIfChanged()
+        try await refreshIfChanged()
         return removed
     }
 

@@ -148,3 +148,54 @@ struct HostileDirectoryTests {
         }
     }
 }
+
+@Suite("One slow request never blocks the rest", .serialized, .timeLimit(.minutes(3)))
+struct ConcurrentControlTests {
+    @Test("status answers within a second, twenty at a time, while a heavy search, a backfill and a large submit run")
+    func statusStaysFast() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await pipeline.startAll()
+            let lines = (0..<2_000).map { index in
+                #"{"id": "slow-\#(index)", "headline": "Harbour story \#(index) abc\#(index % 97)", "body": "Ships returned to harbour \#(index) after the storm; dockers and pilots went back to work."}"#
+            }
+            let file = try pipeline.write("slow.jsonl", lines.joined(separator: "\n") + "\n")
+            #expect(try await pipeline.newsctl("publish", [file.path], timeout: .seconds(60)).status == 0)
+            #expect(try await eventually(timeout: .seconds(60)) { try await pipeline.counter("index", "indexed") >= 2_000 })
+
+            let layout = PipelineLayout(runDirectory: pipeline.runDirectory.path)
+            let context = try ZMQContext()
+            defer { context.shutdown() }
+            func call(_ instance: String, _ body: String, timeout: Duration = .seconds(120)) async throws -> Data {
+                try await RequestClient(context: context, endpoint: layout.control(instance), timeout: timeout).request(Data(body.utf8))
+            }
+            let letters = Array("abcdefghijklmnopqrstuvwxyz")
+            let prefixes = (0..<250).map { "\(letters[$0 % 26])\(letters[($0 / 26) % 26])*" }.joined(separator: " OR ")
+            let heavySearch = #"{"v":1,"method":"search","params":{"query":"\#(prefixes)","limit":1000,"offset":0,"sort":"date"}}"#
+            let backfill = #"{"v":1,"method":"backfill","params":{"query":"\#(prefixes)","since":"1970-01-01T00:00:00Z","limit":1000}}"#
+            let story = #"{\"headline\": \"Bulk story\", \"body\": \"Bulk body number\"}"#
+            let bulk = (0..<10_000).map { _ in "\"\(story)\"" }.joined(separator: ",")
+            let submit = #"{"v":1,"method":"submit","params":{"source":"bulk","firstLine":1,"lines":[\#(bulk)]}}"#
+
+            async let searching = call("index-0", heavySearch)
+            async let backfilling = call("index-0", backfill)
+            async let submitting = call("ingest-0", submit)
+            try await Task.sleep(for: .milliseconds(100))
+            let clock = ContinuousClock()
+            let slowest = try await withThrowingTaskGroup(of: Duration.self) { group in
+                for round in 0..<20 {
+                    for instance in ["index-0", "ingest-0"] {
+                        group.addTask {
+                            let start = clock.now
+                            let reply = try await call(instance, #"{"v":1,"method":"status"}"#, timeout: .seconds(5))
+                            #expect(String(decoding: reply, as: UTF8.self).contains("\"ok\":true"), "round \(round)")
+                            return clock.now - start
+                        }
+                    }
+                }
+                return try await group.reduce(Duration.zero) { max($0, $1) }
+            }
+            #expect(slowest < .seconds(1), "the slowest status took \(slowest)")
+            _ = try await (searching, backfilling, submitting)
+        }
+    }
+}

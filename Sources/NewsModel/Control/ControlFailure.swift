@@ -17,6 +17,10 @@ public struct ControlFailure: Error, Codable, Sendable, Hashable, CustomStringCo
         public static let internalError = Code(rawValue: "internal")
         /// Another stage the request needs is not answering.
         public static let unavailable = Code(rawValue: "unavailable")
+        /// The stage is handling as many requests as it takes at once.
+        public static let busy = Code(rawValue: "busy")
+        /// The request ran past its time budget and was stopped.
+        public static let overBudget = Code(rawValue: "over_budget")
         public var description: String { rawValue }
     }
 

@@ -4,16 +4,22 @@ import Logging
 import Synchronization
 import ZeroMQ
 
-/// Answers requests on a REP socket that a dedicated thread owns; async code handles each request
-/// taken from ``requests`` and answers it with ``Request/reply(_:)``.
+/// Answers requests on a ROUTER socket that a dedicated thread owns. Clients are REQ sockets (one
+/// request, one reply); because the server is a ROUTER, requests from many clients are handed to async
+/// code as they arrive and answered in whatever order their handlers finish, so one slow request never
+/// holds up the others. Async code takes each request from ``requests`` and answers it with
+/// ``Request/reply(_:)``.
 public final class ReplyServer: Sendable {
     /// The endpoint the socket is bound to.
     public let endpoint: String
-    /// The requests as they arrive, one at a time; the sequence ends after ``close()``.
+    /// The requests as they arrive; the sequence ends after ``close()``.
     public let requests: AsyncStream<Request>
+    /// The largest request accepted; a client sending a larger one is disconnected by libzmq.
+    public static let maxRequestBytes: Int64 = 32 << 20
 
     private let closed = Atomic<Bool>(false)
     private let wake = WakeSignal()
+    private let replies = Mutex<[(envelope: [Data], body: Data)]>([])
 
     /// One request waiting for its reply.
     public struct Request: Sendable {
@@ -25,20 +31,22 @@ public final class ReplyServer: Sendable {
         public func reply(_ body: Data) { slot.fill(body) }
     }
 
+    /// Where one request's reply goes: the client's routing envelope, answered once.
     final class ReplySlot: Sendable {
-        private let value = Mutex<Data?>(nil)
-        let filled = DispatchSemaphore(value: 0)
+        let envelope: [Data]
+        let server: ReplyServer
+        private let answered = Atomic<Bool>(false)
 
-        func fill(_ body: Data) {
-            let first = value.withLock { value in
-                guard value == nil else { return false }
-                value = body
-                return true
-            }
-            if first { filled.signal() }
+        init(envelope: [Data], server: ReplyServer) {
+            self.envelope = envelope
+            self.server = server
         }
 
-        func take() -> Data? { value.withLock { $0 } }
+        func fill(_ body: Data) {
+            guard !answered.exchange(true, ordering: .sequentiallyConsistent) else { return }
+            server.replies.withLock { $0.append((envelope, body)) }
+            server.wake.signal()
+        }
     }
 
     private init(endpoint: String, requests: AsyncStream<Request>) {
@@ -49,7 +57,7 @@ public final class ReplyServer: Sendable {
     /// Binds a reply server to `endpoint` and starts its thread.
     /// - Throws: ``TransportError`` with code `endpointInUse` when another process binds it already.
     public static func bind(
-        context: ZMQContext, endpoint: String, maxMessageSize: Int64 = 64 << 20, logger: Logger
+        context: ZMQContext, endpoint: String, maxMessageSize: Int64 = maxRequestBytes, logger: Logger
     ) async throws(TransportError) -> ReplyServer {
         let (stream, continuation) = AsyncStream<Request>.makeStream(bufferingPolicy: .unbounded)
         let server = ReplyServer(endpoint: endpoint, requests: stream)
@@ -64,10 +72,20 @@ public final class ReplyServer: Sendable {
         return server
     }
 
-    /// Stops answering: the thread closes the socket and ``requests`` ends.
+    /// Stops answering: the thread sends the replies already given, closes the socket, and
+    /// ``requests`` ends.
     public func close() {
         closed.store(true, ordering: .sequentiallyConsistent)
         wake.signal()
+    }
+
+    private func sendReplies(_ socket: ZMQSocket) {
+        let pending = replies.withLock { replies in
+            defer { replies.removeAll() }
+            return replies
+        }
+        // A client that has gone away is simply not answered (ROUTER drops what it cannot route).
+        for reply in pending { _ = try? socket.send(reply.envelope + [reply.body], dontWait: true) }
     }
 
     private func runThread(
@@ -75,7 +93,7 @@ public final class ReplyServer: Sendable {
         ready: (Result<Void, TransportError>) -> Void
     ) {
         defer { output.finish() }
-        let opened = SocketSetup.open(context: context, type: .reply, endpoint: endpoint) { socket in
+        let opened = SocketSetup.open(context: context, type: .router, endpoint: endpoint) { socket in
             try socket.setMaxMessageSize(maxMessageSize)
             try socket.setLinger(milliseconds: 200)
             try Endpoint.bindExclusively(socket, to: endpoint)
@@ -85,6 +103,7 @@ public final class ReplyServer: Sendable {
             return
         }
         defer {
+            sendReplies(socket)
             socket.close()
             Endpoint.removeSocketFile(of: endpoint)
         }
@@ -94,18 +113,19 @@ public final class ReplyServer: Sendable {
         let socketItem = poller.add(socket, events: .readable)
         _ = poller.add(fileDescriptor: wake.fileDescriptor, events: .readable)
         do {
-            serving: while !closed.load(ordering: .sequentiallyConsistent) {
+            while !closed.load(ordering: .sequentiallyConsistent) {
                 try poller.poll(timeoutMilliseconds: -1)
                 wake.drain()
+                sendReplies(socket)
                 guard poller.events(at: socketItem).contains(.readable) else { continue }
-                guard let frames = try socket.receive(dontWait: true) else { continue }
-                let slot = ReplySlot()
-                output.yield(Request(body: frames.last ?? Data(), slot: slot))
-                // Wait for the handler, checking now and then whether the server is closing.
-                while slot.filled.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-                    if closed.load(ordering: .sequentiallyConsistent) { break serving }
+                while let frames = try socket.receive(dontWait: true) {
+                    // A REQ client's message: its routing id, an empty delimiter, the body.
+                    guard frames.count >= 2, let delimiter = frames.lastIndex(where: \.isEmpty), delimiter < frames.count - 1 else {
+                        continue
+                    }
+                    output.yield(
+                        Request(body: frames[frames.count - 1], slot: ReplySlot(envelope: Array(frames[...delimiter]), server: self)))
                 }
-                try socket.send([slot.take() ?? Data()])
             }
         } catch {
             if !error.isContextTerminated {
