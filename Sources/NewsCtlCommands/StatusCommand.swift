@@ -67,6 +67,9 @@ struct StatusCommand: AsyncParsableCommand {
                 problems.append("no \(stage) replica is answering")
                 continue
             }
+            for status in answering {
+                if let problem = status.problem { problems.append("\(status.instance): \(problem)") }
+            }
             guard let upstream = PipelineLayout.upstream[stage] else { continue }
             // Every consumer must have joined the feed of every upstream replica that is running.
             let upstreamReplies = replies.filter { $0.stage == upstream }
@@ -104,6 +107,7 @@ struct StatusCommand: AsyncParsableCommand {
                     pad(status.instance, 10) + " " + pad("\(status.pid)", 8) + " " + pad(up, 9) + " "
                         + pad(String(format: "%.1f", status.throughput), 7) + " " + pad(status.lag.map { "\($0)" } ?? "-", 8) + " "
                         + counters)
+                if let problem = status.problem { printLine("           PROBLEM: \(problem)") }
             case .failure(let error):
                 printLine(pad(reply.endpoint, 10) + " NOT ANSWERING: \(error)")
             }

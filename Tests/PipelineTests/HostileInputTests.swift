@@ -199,3 +199,29 @@ struct ConcurrentControlTests {
         }
     }
 }
+
+@Suite("Storage pulled away", .serialized, .timeLimit(.minutes(2)))
+struct StoragePulledAwayTests {
+    @Test("deleting a running ingest's journal stops its input with a clear error instead of writing to a lost file")
+    func deletedJournalIsNoticed() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await pipeline.startAll()
+            let first = try pipeline.write("first.jsonl", #"{"id": "kept-1", "headline": "Harbour reopens", "body": "Ships returned."}"# + "\n")
+            #expect(try await pipeline.newsctl("publish", [first.path]).status == 0)
+            let data = pipeline.runDirectory.appendingPathComponent("data")
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(at: data.appendingPathComponent("journal-ingest-0.sqlite\(suffix)"))
+            }
+            let second = try pipeline.write("second.jsonl", #"{"id": "lost-1", "headline": "Storm closes schools", "body": "Snow fell."}"# + "\n")
+            let refused = try await pipeline.newsctl("publish", [second.path])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("was removed or replaced while the stage ran"), "\(refused.stderr)")
+            // status says why, and exits non-zero for the stage.
+            let status = try await pipeline.newsctl("status", ["ingest"])
+            #expect(status.stdout.contains("PROBLEM: the journal"), "\(status.stdout)")
+            #expect(status.status != 0)
+            #expect(pipeline.child("ingest")?.stderr.contains("was removed or replaced") == true)
+            #expect(pipeline.child("ingest")?.isRunning == true)
+        }
+    }
+}

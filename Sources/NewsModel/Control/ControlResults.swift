@@ -160,6 +160,8 @@ public struct StageStatus: Codable, Sendable, Hashable {
     public var sources: [FeedSourceStatus]?
     /// The consumer groups reading this stage's feed; nil without output.
     public var feeds: [FeedGroupStatus]?
+    /// What keeps the stage from working, such as a journal whose file was removed; nil when nothing does.
+    public var problem: String?
 
     /// Creates a status.
     public init(

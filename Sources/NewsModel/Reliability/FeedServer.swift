@@ -73,6 +73,16 @@ public final class FeedServer: Sendable {
 
     // MARK: - The thread
 
+    /// Logs, once, a journal whose file was pulled away (``Journal/checkStorage()``).
+    private func checkStorage(_ logger: Logger) {
+        guard journal.storageProblem == nil else { return }
+        do {
+            try journal.checkStorage()
+        } catch {
+            logger.critical("\(error.message)")
+        }
+    }
+
     private func runThread(context: ZMQContext, logger: Logger, ready: (Result<Void, TransportError>) -> Void) {
         defer { finished.signal() }
         let opened = SocketSetup.open(context: context, type: .router, endpoint: endpoint) { socket in
@@ -128,6 +138,7 @@ public final class FeedServer: Sendable {
                     return entries
                 })
                 if clock.now >= nextHeartbeat {
+                    checkStorage(logger)
                     state.expireSilentReplicas(now: clock.now)
                     send(state.heartbeats())
                     state.savePositions()

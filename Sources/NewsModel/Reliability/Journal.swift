@@ -19,6 +19,27 @@ public struct JournalRetention: Sendable, Hashable {
     public static let standard = JournalRetention()
 }
 
+/// A journal that can no longer be written: its file was removed or replaced under the running stage.
+public struct JournalStorageError: Error, Sendable, CustomStringConvertible {
+    /// One sentence for the user and the log.
+    public let message: String
+    public var description: String { message }
+}
+
+/// A file's device and inode: what stays the same while it is the same file.
+struct FileIdentity: Hashable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+
+    /// The identity of the file at `path`, or nil when there is none.
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+    }
+}
+
 /// One journaled message: its sequence number, topic and encoded envelope.
 public struct JournalEntry: Sendable, Hashable {
     /// The producer's sequence number; gap-free and increasing across restarts.
@@ -41,6 +62,12 @@ public final class Journal: FeedJournal, Sendable {
     private let state: Mutex<(last: UInt64, oldest: UInt64)>
     /// The retention policy.
     public let retention: JournalRetention
+    /// The journal file.
+    public let path: String
+    /// The file's identity (device and inode) when it was opened.
+    private let identity: FileIdentity?
+    /// Set once the file is found removed or replaced; from then on nothing is appended.
+    private let lost = Mutex<String?>(nil)
 
     /// Opens (creating if needed) the journal at `path` for `producer`.
     public init(path: String, producer: MessageProducer, retention: JournalRetention = .standard) throws {
@@ -64,6 +91,26 @@ public final class Journal: FeedJournal, Sendable {
         state = Mutex((last, oldest))
         self.producer = producer
         self.retention = retention
+        self.path = path
+        self.identity = FileIdentity(path: path)
+    }
+
+    /// Why the journal can no longer be written, once its file was found removed or replaced; nil while
+    /// it is sound.
+    public var storageProblem: String? { lost.withLock { $0 } }
+
+    /// Checks that the file opened is still the one at ``path``: a journal whose file was deleted (or
+    /// replaced) under a running stage would write into a file nobody can open again, and a restart
+    /// would begin an empty journal. Once found, the problem sticks until the stage restarts.
+    /// - Throws: ``JournalStorageError`` when the file is gone or replaced.
+    public func checkStorage() throws(JournalStorageError) {
+        if let problem = lost.withLock({ $0 }) { throw JournalStorageError(message: problem) }
+        guard let identity, FileIdentity(path: path) != identity else { return }
+        let problem =
+            "the journal \(path) was removed or replaced while the stage ran; it takes no more input until it is restarted "
+            + "(what it journaled since the last backup is lost)"
+        lost.withLock { $0 = problem }
+        throw JournalStorageError(message: problem)
     }
 
     /// The last sequence number appended (0 when empty).
@@ -76,6 +123,7 @@ public final class Journal: FeedJournal, Sendable {
     /// - Returns: the journaled entries, in order.
     public func append(_ items: [(payload: Payload, topic: String, originAt: Date)]) async throws -> [JournalEntry] {
         guard !items.isEmpty else { return [] }
+        try checkStorage()
         let producer = self.producer
         let codec = self.codec
         let entries = try await pool.write { db -> [JournalEntry] in

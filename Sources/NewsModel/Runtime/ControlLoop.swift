@@ -89,6 +89,9 @@ public enum ControlLoop {
             return ControlReply.failure(failure)
         case let error as DecodingError:
             return ControlReply.failure(ControlFailure(code: .badRequest, message: "bad request: \(DecodingErrorText.describe(error))"))
+        case let storage as JournalStorageError:
+            logger.critical("\(storage.message)")
+            return ControlReply.failure(ControlFailure(code: .unavailable, message: storage.message))
         case is CancellationError:
             return ControlReply.failure(ControlFailure(code: .overBudget, message: "the request was stopped before it finished"))
         default:

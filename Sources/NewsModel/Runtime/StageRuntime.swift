@@ -83,11 +83,13 @@ public final class StageRuntime: Sendable {
 
     /// The stage's status for `newsctl status`.
     public func status(endpoints: [String: String], output: StageOutput?, input: FeedConsumer?) -> StageStatus {
-        StageStatus(
+        var status = StageStatus(
             stage: stage, instance: producer.id, pid: getpid(), startedAt: startedAt, epoch: producer.epoch,
             endpoints: endpoints, subscribers: output?.live?.subscriberCount,
             counters: counters.snapshot.merging(output?.feed.counters ?? [:]) { $1 },
             throughput: meter.perSecond(), lag: input?.lag, sources: input?.sourceStatus, feeds: output?.feed.groups)
+        status.problem = output?.journal.storageProblem
+        return status
     }
 
     /// A consumer of `sources` in this stage's group, named after this instance.
