@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "NewsModelTests", dependencies: ["NewsModel"]),
         .testTarget(
             name: "StageTests",
-            dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", grdbProduct],
+            dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", "HTTPClient", grdbProduct],
             exclude: ["FuzzInputs"]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTTPClient
 import NewsModel
 
 /// `ingest`: the stage that takes stories in (`ingest run`, the default) and its standalone parser
@@ -44,6 +45,13 @@ struct IngestRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("fetch-timeout"), help: ArgumentHelp("Seconds a feed fetch may take, connection to last byte.", valueName: "seconds"))
     var fetchTimeout = 30
 
+    @Option(
+        name: .customLong("feed-allow"),
+        help: ArgumentHelp(
+            "A network polled feeds (and their redirects) may reach although it is loopback, private or link-local, such as 10.20.0.0/16; repeatable.",
+            valueName: "cidr"))
+    var feedAllow: [String] = []
+
     @Option(help: ArgumentHelp("Endpoint of the reliable feed (default: <run-dir>/<instance>.feed).", valueName: "endpoint"))
     var feed: String?
 
@@ -59,6 +67,9 @@ struct IngestRunCommand: AsyncParsableCommand {
             }
         }
         guard fetchTimeout > 0 else { throw ValidationError("--fetch-timeout must be at least 1 second") }
+        for cidr in feedAllow {
+            do { _ = try CIDR(cidr) } catch { throw ValidationError("--feed-allow: \(error)") }
+        }
     }
 
     func run() async throws {
@@ -70,7 +81,10 @@ struct IngestRunCommand: AsyncParsableCommand {
             IngestService(
                 runtime: runtime, files: files, watched: watched,
                 polled: polled.map { FeedAddRequest(url: $0, intervalSeconds: pollInterval) },
-                fetcher: FeedFetcher(timeout: .seconds(fetchTimeout)), feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
+                fetcher: FeedFetcher(
+                    timeout: .seconds(fetchTimeout),
+                    addressGuard: AddressGuard(allowed: try feedAllow.map { try CIDR($0) }, allowOption: "ingest --feed-allow")),
+                feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
                 dataDirectory: stage.resolvedDataDirectory, retention: stage.retention), exitWithParent: stage.exitWithParent)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import Logging
 import NewsModel
 import ServiceLifecycle
@@ -80,6 +81,12 @@ public struct IngestService: Service {
                             return try await intake.resubmit(request.stories)
                         case .addFeed(let feed):
                             try Self.validate(feed)
+                            // Refused early when the address is known to be off limits; checked again at every fetch and redirect.
+                            if let addressGuard = fetcher.addressGuard, case .failure(let error) = await addressGuard.checkOffPool(feed.url),
+                                error.isPermanent
+                            {
+                                throw ControlFailure(code: .badRequest, message: error.message)
+                            }
                             return try await registry.add(feed)
                         case .listFeeds:
                             return try await registry.all()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTTPClient
 import NewsModel
 
 /// `notify`: the stage that turns matching stories into alerts.
@@ -71,7 +72,7 @@ public struct NotifyCommand: AsyncParsableCommand {
                 sources: inputs.isEmpty ? layout.feeds(of: "tag") : FeedSources(endpoints: inputs),
                 feed: feed ?? layout.feed(instance), live: publish ?? layout.live(instance),
                 control: control ?? layout.control(instance), dataDirectory: stage.resolvedDataDirectory,
-                retention: stage.retention, webhookGuard: WebhookGuard(allowed: try webhookAllow.map { try CIDR($0) }),
+                retention: stage.retention, webhookGuard: AddressGuard(allowed: try webhookAllow.map { try CIDR($0) }),
                 webhookPolicy: WebhookPolicy(retryBase: webhookRetryBase, maximumAttempts: webhookMaxAttempts), alertsFile: alertsFile,
                 indexControls: { [indexControls] in indexControls.isEmpty ? layout.controls(of: "index") : indexControls }),
             exitWithParent: stage.exitWithParent)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import Logging
 import NewsModel
 import ServiceLifecycle
@@ -15,7 +16,7 @@ public struct NotifyService: Service {
     let controlEndpoint: String
     let dataDirectory: String
     let retention: JournalRetention
-    let webhookGuard: WebhookGuard
+    let webhookGuard: AddressGuard
     let webhookPolicy: WebhookPolicy
     let alertsFile: AlertFileSink?
     let indexControls: @Sendable () -> [String]
@@ -23,7 +24,7 @@ public struct NotifyService: Service {
     /// Creates the service.
     public init(
         runtime: StageRuntime, store: SubscriptionStore, sources: FeedSources, feed: String, live: String, control: String,
-        dataDirectory: String, retention: JournalRetention, webhookGuard: WebhookGuard = WebhookGuard(),
+        dataDirectory: String, retention: JournalRetention, webhookGuard: AddressGuard = AddressGuard(),
         webhookPolicy: WebhookPolicy = WebhookPolicy(), alertsFile: String? = nil, indexControls: @escaping @Sendable () -> [String] = { [] }
     ) throws {
         self.runtime = runtime

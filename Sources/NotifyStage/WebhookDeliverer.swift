@@ -41,7 +41,7 @@ public struct WebhookPolicy: Sendable {
 /// Runs until its task is cancelled; every request runs on a dedicated thread.
 struct WebhookDeliverer {
     let store: SubscriptionStore
-    let guardrail: WebhookGuard
+    let guardrail: AddressGuard
     let policy: WebhookPolicy
     let counters: StageCounters
     let logger: Logger
@@ -103,7 +103,7 @@ struct WebhookDeliverer {
     private func send(_ delivery: ClaimedDelivery) async -> Outcome {
         guard let secret = delivery.secret else { return .failed("the subscription was removed", permanent: true) }
         let url = delivery.url
-        let target: WebhookGuard.Target
+        let target: AddressGuard.Target
         switch await guardrail.checkOffPool(url) {
         case .success(let value): target = value
         case .failure(let error): return .failed(error.message, permanent: error.isPermanent)

@@ -37,7 +37,7 @@ struct FeedPollingTests {
                         ("g1", "Tariff talks resume (listed twice)", nil),
                     ]))
             let wire = server.url("/feeds/wire")
-            let ingest = try pipeline.start("ingest", ["--poll", wire, "--poll-interval", "1"])
+            let ingest = try pipeline.start("ingest", ["--poll", wire, "--poll-interval", "1", "--feed-allow", "127.0.0.0/8"])
 
             // Polled every second: the first fetch gets the feed, the next ones "304 Not Modified".
             #expect(try await eventually {
@@ -72,7 +72,7 @@ struct FeedPollingTests {
             let before = try await server.requests(for: "/feeds/wire").count
             ingest.signal(SIGTERM)
             #expect(await ingest.waitForExit(timeout: .seconds(10)) == 0)
-            let restarted = try pipeline.start("ingest", as: "ingest-again")
+            let restarted = try pipeline.start("ingest", as: "ingest-again", ["--feed-allow", "127.0.0.0/8"])
             #expect(try await eventually { try await server.requests(for: "/feeds/wire").count >= before + 2 }, "\(restarted.stderr)")
             let after = try await server.requests(for: "/feeds/wire").dropFirst(before)
             #expect(after.allSatisfy { $0.ifNoneMatch != nil && $0.status == 304 })
@@ -93,7 +93,7 @@ struct FeedPollingTests {
             let server = try await TestFeedServer.start(in: pipeline)
             try await server.setFeed("good", rssFeed(title: "Good", items: [("ok-1", "Harvest up", nil), ("ok-2", "Rain returns", nil)]))
             try await server.setFeed("broken", "<?xml version=\"1.0\"?><rss><channel><item><title>cut off</channel>")
-            let ingest = try pipeline.start("ingest", ["--fetch-timeout", "2"])
+            let ingest = try pipeline.start("ingest", ["--fetch-timeout", "2", "--feed-allow", "127.0.0.0/8"])
             #expect(try await eventually { try await pipeline.statuses("ingest").count == 1 })
 
             let expected: [(path: String, error: String)] = [

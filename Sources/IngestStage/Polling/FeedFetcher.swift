@@ -38,6 +38,8 @@ public struct FeedFetchError: Error, Sendable, CustomStringConvertible {
         case timeout
         /// Name resolution, connection, TLS or transfer failed.
         case transport
+        /// The URL, or a redirect, leads to an address the guard refuses (loopback, private, link-local…).
+        case refused
     }
 
     /// The kind of failure.
@@ -61,12 +63,21 @@ public struct FeedFetcher: Sendable {
     public var maxBytes: Int
     /// The `User-Agent` sent.
     public var userAgent: String
+    /// Checks the URL and every redirect before it is fetched; nil fetches anything (`ingest parse URL`,
+    /// which an operator runs by hand).
+    public var addressGuard: AddressGuard?
+    /// The most redirects followed.
+    public static let maxRedirects = 5
 
     /// Creates a fetcher.
-    public init(timeout: Duration = .seconds(30), maxBytes: Int = 16 << 20, userAgent: String = "news-pipeline-ingest/1") {
+    public init(
+        timeout: Duration = .seconds(30), maxBytes: Int = 16 << 20, userAgent: String = "news-pipeline-ingest/1",
+        addressGuard: AddressGuard? = nil
+    ) {
         self.timeout = timeout
         self.maxBytes = maxBytes
         self.userAgent = userAgent
+        self.addressGuard = addressGuard
     }
 
     /// The URL's feed, or `.notModified` when `validators` still hold.
@@ -76,19 +87,48 @@ public struct FeedFetcher: Sendable {
         ]
         if let etag = validators.etag { headers.append("If-None-Match: \(etag)") }
         if let lastModified = validators.lastModified { headers.append("If-Modified-Since: \(lastModified)") }
-        let response: HTTPResponse
-        do {
-            response = try await HTTPClient.perform(
-                HTTPRequest(url: text, headers: headers, timeout: timeout, maxBytes: maxBytes, userAgent: userAgent))
-        } catch {
-            let kind: FeedFetchError.Kind =
-                switch error.kind {
-                case .badURL: .badURL
-                case .tooLarge: .tooLarge
-                case .timeout: .timeout
-                case .cancelled, .transport: .transport
+        // Redirects are followed here, not by libcurl, so that each target is checked by the guard
+        // and the request pinned to the address that was checked.
+        var url = text
+        var response: HTTPResponse
+        var redirects = 0
+        while true {
+            var resolve: [String] = []
+            if let addressGuard {
+                switch await addressGuard.checkOffPool(url) {
+                case .success(let target): resolve = target.resolve
+                case .failure(let error):
+                    throw FeedFetchError(
+                        kind: error.kind == .unresolved ? .transport : .refused,
+                        message: url == text ? error.message : "\(text) redirects to \(url), which is refused: \(error.message)", retryAfter: nil)
                 }
-            throw FeedFetchError(kind: kind, message: error.message, retryAfter: nil)
+            }
+            do {
+                response = try await HTTPClient.perform(
+                    HTTPRequest(
+                        url: url, headers: headers, timeout: timeout, maxBytes: maxBytes, followRedirects: false, resolve: resolve,
+                        userAgent: userAgent))
+            } catch {
+                let kind: FeedFetchError.Kind =
+                    switch error.kind {
+                    case .badURL: .badURL
+                    case .tooLarge: .tooLarge
+                    case .timeout: .timeout
+                    case .cancelled, .transport: .transport
+                    }
+                throw FeedFetchError(kind: kind, message: error.message, retryAfter: nil)
+            }
+            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.headers["location"] else { break }
+            redirects += 1
+            guard redirects <= Self.maxRedirects,
+                let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL.absoluteString
+            else {
+                throw FeedFetchError(kind: .transport, message: "\(text) redirects more than \(Self.maxRedirects) times", retryAfter: nil)
+            }
+            guard let scheme = URL(string: next)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+                throw FeedFetchError(kind: .badURL, message: "\(text) redirects to \(next), which is not http or https", retryAfter: nil)
+            }
+            url = next
         }
         switch response.status {
         case 304:

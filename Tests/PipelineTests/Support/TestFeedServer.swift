@@ -12,17 +12,18 @@ struct TestFeedServer: Sendable {
     let base: String
 
     /// Starts the server under `harness` (which stops it at shutdown) and waits for its port.
-    static func start(in harness: PipelineHarness) async throws -> TestFeedServer {
+    static func start(in harness: PipelineHarness, ipv6: Bool = false) async throws -> TestFeedServer {
         let script = PipelineHarness.repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/feed_server.py")
         let process = try harness.startProcess(
-            name: "feed-server", executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path])
+            name: ipv6 ? "feed-server-v6" : "feed-server", executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["python3", script.path] + (ipv6 ? ["--ipv6"] : []))
         var port = ""
         _ = await eventually(timeout: .seconds(10)) {
             port = process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             return !port.isEmpty
         }
         try #require(!port.isEmpty, "the feed server did not start: \(process.stderr)")
-        return TestFeedServer(process: process, base: "http://127.0.0.1:\(port)")
+        return TestFeedServer(process: process, base: ipv6 ? "http://[::1]:\(port)" : "http://127.0.0.1:\(port)")
     }
 
     /// The URL of `path` on the server.

@@ -10,6 +10,7 @@ line of stdout. Standard library only.
   GET  /flaky/NAME?fail=N    503 for the first N requests to this URL, then like /plain/NAME
   GET  /status/CODE?retry=S  answers CODE (with Retry-After: S when given)
   GET  /slow                 waits 60 s before answering
+  GET  /redirect?to=URL      answers 302 with Location: URL
   GET  /drip                 a body that sends one byte a second, forever
   GET  /endless              a body that never ends, as fast as the client reads
   PUT  /hooks/NAME           sets the status POSTs to /hooks/NAME answer with (the body, such as 503)
@@ -20,6 +21,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -111,6 +113,8 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 2 and parts[0] == "status":
             headers = {"Retry-After": query["retry"][0]} if "retry" in query else {}
             return self.send(int(parts[1]), b"failing on purpose", headers)
+        if parts == ["redirect"]:
+            return self.send(302, b"", {"Location": query["to"][0]})
         if parts == ["slow"]:
             time.sleep(60)
             return self.send(200, b"<rss/>")
@@ -158,7 +162,12 @@ def main():
     # (and python's threads would keep it pending), so unblock it and exit at once.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if "--ipv6" in sys.argv:
+        class IPv6Server(ThreadingHTTPServer):
+            address_family = socket.AF_INET6
+        server = IPv6Server(("::1", 0), Handler)
+    else:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     server.serve_forever()

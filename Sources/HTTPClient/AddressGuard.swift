@@ -13,15 +13,15 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     let prefixLength: Int
 
     /// Parses `10.0.0.0/8`, `127.0.0.1` (one address), `fe80::/10`.
-    /// - Throws: ``WebhookError`` naming the text when it is not a network.
-    public init(_ text: String) throws(WebhookError) {
+    /// - Throws: ``AddressGuardError`` naming the text when it is not a network.
+    public init(_ text: String) throws(AddressGuardError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, let bytes = Self.parseAddress(String(parts[0])) else {
-            throw WebhookError(kind: .invalid, message: "\(text) is not an IPv4 or IPv6 network such as 10.0.0.0/8 or fd00::/8")
+            throw AddressGuardError(kind: .invalid, message: "\(text) is not an IPv4 or IPv6 network such as 10.0.0.0/8 or fd00::/8")
         }
         let length = parts.count == 2 ? Int(parts[1]) : bytes.count * 8
         guard let length, (0...(bytes.count * 8)).contains(length) else {
-            throw WebhookError(kind: .invalid, message: "\(text): the prefix length must be 0 to \(bytes.count * 8)")
+            throw AddressGuardError(kind: .invalid, message: "\(text): the prefix length must be 0 to \(bytes.count * 8)")
         }
         self.bytes = bytes
         self.prefixLength = length
@@ -40,7 +40,7 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
-    public var description: String { "\(WebhookGuard.format(bytes))/\(prefixLength)" }
+    public var description: String { "\(AddressGuard.format(bytes))/\(prefixLength)" }
 
     /// The bytes of a numeric IPv4 or IPv6 address, or nil.
     static func parseAddress(_ text: String) -> [UInt8]? {
@@ -52,11 +52,11 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Why a webhook target or network was refused or could not be used.
-public struct WebhookError: Error, Sendable, CustomStringConvertible {
+/// Why a target (a webhook, a feed URL or a redirect) or a network was refused or could not be used.
+public struct AddressGuardError: Error, Sendable, CustomStringConvertible {
     /// The kinds of failure.
     public enum Kind: Sendable {
-        /// Not an http(s) URL, or not a network (`--webhook-allow`): retrying cannot help.
+        /// Not an http(s) URL, or not a network (`--webhook-allow`, `--feed-allow`): retrying cannot help.
         case invalid
         /// The target resolves to an address the guard refuses: retrying cannot help.
         case refused
@@ -74,16 +74,22 @@ public struct WebhookError: Error, Sendable, CustomStringConvertible {
     public var isPermanent: Bool { kind != .unresolved }
 }
 
-/// Refuses webhook targets inside the operator's own network unless allowed: a subscriber must not be
-/// able to make `notify` POST to loopback, private, link-local (cloud metadata at 169.254.169.254),
+/// Refuses targets inside the operator's own network unless allowed: a subscriber must not be able to
+/// make `notify` POST, nor a feed (or its redirect) make `ingest` fetch, to loopback, private, link-local (cloud metadata at 169.254.169.254),
 /// shared-address, multicast or unspecified addresses. The host is resolved once, every address checked,
 /// and the request pinned to the checked addresses (no second lookup a rebinding DNS server could change).
-public struct WebhookGuard: Sendable {
-    /// Networks the operator allows although they are blocked (`notify --webhook-allow CIDR`).
+public struct AddressGuard: Sendable {
+    /// Networks the operator allows although they are blocked (`notify --webhook-allow CIDR`,
+    /// `ingest --feed-allow CIDR`).
     public let allowed: [CIDR]
+    /// The option that allows a network, named in refusals (`notify --webhook-allow`).
+    public let allowOption: String
 
     /// Creates a guard.
-    public init(allowed: [CIDR] = []) { self.allowed = allowed }
+    public init(allowed: [CIDR] = [], allowOption: String = "notify --webhook-allow") {
+        self.allowed = allowed
+        self.allowOption = allowOption
+    }
 
     static let blocked: [(CIDR, String)] = [
         ("0.0.0.0/8", "unspecified"), ("10.0.0.0/8", "private"), ("100.64.0.0/10", "shared (carrier-grade NAT)"),
@@ -117,37 +123,40 @@ public struct WebhookGuard: Sendable {
 
     /// Resolves the URL's host and checks every address. Blocking (name resolution): call it from a
     /// dedicated thread, not from async code.
-    /// - Throws: ``WebhookError`` for a URL that is not http(s), a host that does not resolve, or an
+    /// - Throws: ``AddressGuardError`` for a URL that is not http(s), a host that does not resolve, or an
     ///   address that is refused.
-    public func check(_ text: String) throws(WebhookError) -> Target {
+    public func check(_ text: String) throws(AddressGuardError) -> Target {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let rawHost = url.host, !rawHost.isEmpty
         else {
-            throw WebhookError(kind: .invalid, message: "\(text) is not an http or https URL")
+            throw AddressGuardError(kind: .invalid, message: "\(text) is not an http or https URL")
         }
         let host = rawHost.hasPrefix("[") ? String(rawHost.dropFirst().dropLast()) : rawHost
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         let addresses = try Self.resolve(host)
         for address in addresses {
             if let reason = refusal(address) {
-                throw WebhookError(
+                throw AddressGuardError(
                     kind: .refused,
-                    message: "refused \(text): \(host) resolves to \(reason); an operator can allow it with notify --webhook-allow CIDR")
+                    message: "refused \(text): \(host) resolves to \(reason); an operator can allow it with \(allowOption) CIDR")
             }
         }
+        // A numeric host needs no pinning (there is no lookup to change), and libcurl could not read a
+        // `::1:8080:[::1]` entry anyway: only names are pinned.
+        guard CIDR.parseAddress(host) == nil else { return Target(host: host, port: port, resolve: []) }
         let listed = addresses.map { $0.count == 16 ? "[\(Self.format($0))]" : Self.format($0) }
         return Target(host: host, port: port, resolve: ["\(host):\(port):" + listed.joined(separator: ",")])
     }
 
     /// ``check(_:)`` on a thread of its own (name resolution blocks), for async code.
-    public func checkOffPool(_ text: String) async -> Result<Target, WebhookError> {
-        await DedicatedThread.run(name: "webhook-dns") {
-            do throws(WebhookError) { return .success(try check(text)) } catch { return .failure(error) }
+    public func checkOffPool(_ text: String) async -> Result<Target, AddressGuardError> {
+        await DedicatedThread.run(name: "address-check") {
+            do throws(AddressGuardError) { return .success(try check(text)) } catch { return .failure(error) }
         }
     }
 
     /// Every address `host` resolves to (a numeric host is its own address).
-    static func resolve(_ host: String) throws(WebhookError) -> [[UInt8]] {
+    static func resolve(_ host: String) throws(AddressGuardError) -> [[UInt8]] {
         if let numeric = CIDR.parseAddress(host) { return [numeric] }
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
@@ -155,7 +164,7 @@ public struct WebhookGuard: Sendable {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, nil, &hints, &list)
         guard status == 0, let first = list else {
-            throw WebhookError(kind: .unresolved, message: "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
+            throw AddressGuardError(kind: .unresolved, message: "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(first) }
         var addresses: [[UInt8]] = []
@@ -174,7 +183,7 @@ public struct WebhookGuard: Sendable {
         }
         var seen = Set<[UInt8]>()
         addresses = addresses.filter { seen.insert($0).inserted }
-        guard !addresses.isEmpty else { throw WebhookError(kind: .unresolved, message: "\(host) has no IPv4 or IPv6 address") }
+        guard !addresses.isEmpty else { throw AddressGuardError(kind: .unresolved, message: "\(host) has no IPv4 or IPv6 address") }
         return addresses
     }
 
