@@ -22,8 +22,14 @@ struct FTSQueryCompiler {
             return ftsCondition("tags : " + quote(key))
         case .published(let from, let before):
             var parts: [Condition] = []
-            if let from { parts.append(Condition(sql: "\(storyDate) >= ?", arguments: [RFC3339.format(from)])) }
-            if let before { parts.append(Condition(sql: "\(storyDate) < ?", arguments: [RFC3339.format(before)])) }
+            if let from, from > Self.startOfDates {
+                parts.append(Condition(sql: "\(storyDate) >= ?", arguments: [RFC3339.format(from)]))
+            }
+            // Stored dates are RFC 3339 text, years 0001-9999: a bound past the last of them (the day after
+            // 9999-12-31) would compare as text before them all, so it is left open, as it is in effect.
+            if let before, before < Self.endOfDates {
+                parts.append(Condition(sql: "\(storyDate) < ?", arguments: [RFC3339.format(before)]))
+            }
             return parts.isEmpty ? Condition(sql: "1", arguments: []) : combine(parts, with: "AND")
         case .since(let seconds):
             return Condition(sql: "\(storyDate) >= ?", arguments: [RFC3339.format(now.addingTimeInterval(-TimeInterval(seconds)))])
@@ -72,6 +78,12 @@ struct FTSQueryCompiler {
         }
     }
 
+    /// The first instant of 0001-01-01, the first day RFC 3339 text can hold.
+    static let startOfDates = Date(timeIntervalSince1970: -62_135_596_800)
+
+    /// The first instant after 9999-12-31, the last day RFC 3339 text can hold.
+    static let endOfDates = Date(timeIntervalSince1970: 253_402_300_800)
+
     /// The story's date as stored (RFC 3339 text in UTC, milliseconds: text order is time order).
     static let storyDate = "coalesce(s.published_at, s.received_at)"
 
@@ -84,7 +96,8 @@ struct FTSQueryCompiler {
         return parts.filter { seen.insert($0).inserted }.joined(separator: " OR ")
     }
 
-    private static func positiveTextClauses(_ node: QueryNode) -> [(TextMatch, TextScope)] {
+    /// The text clauses outside any NOT, with their scope.
+    static func positiveTextClauses(_ node: QueryNode) -> [(TextMatch, TextScope)] {
         switch node {
         case .text(let match, let scope): [(match, scope)]
         case .and(let children), .or(let children): children.flatMap(positiveTextClauses)

@@ -41,7 +41,30 @@ public final class StoryIndex: Sendable {
             // decodes a few hundred bytes per story instead of every mention.
             try db.execute(sql: "ALTER TABLE story ADD COLUMN hit_json TEXT")
         }
+        migrator.registerMigration("v3: folded text") { db in
+            // FTS5 folds accents for Latin letters only and splits words at marks; notify's matcher folds
+            // every script. The FTS table now holds the matcher's own folded tokens, which FTS5 keeps whole.
+            let tags = try Row.fetchAll(db, sql: "SELECT rowid, tags FROM story_fts").map { ($0["rowid"] as Int64, $0["tags"] as String) }
+            try db.execute(sql: "DROP TABLE story_fts")
+            try db.execute(sql: "CREATE VIRTUAL TABLE story_fts USING fts5(headline, body, tags, tokenize = \"\(ftsTokenizer)\")")
+            let tagsByRow = Dictionary(tags, uniquingKeysWith: { first, _ in first })
+            for row in try Row.fetchAll(db, sql: "SELECT rowid, headline, body FROM story") {
+                let rowid: Int64 = row["rowid"]
+                try db.execute(
+                    sql: "INSERT INTO story_fts (rowid, headline, body, tags) VALUES (?, ?, ?, ?)",
+                    arguments: [rowid, folded(row["headline"]), folded(row["body"]), tagsByRow[rowid] ?? ""])
+            }
+        }
         return migrator
+    }
+
+    /// The FTS5 tokenizer over folded tokens: no folding of its own, and no splitting inside a token
+    /// (the categories ``TextTokenizer/isTokenScalar(_:)`` keeps).
+    static let ftsTokenizer = "unicode61 remove_diacritics 0 categories 'L* N* Co Mn Mc' tokenchars '_'"
+
+    /// Text as the index stores it for matching: its folded tokens, separated by spaces.
+    static func folded(_ text: String) -> String {
+        TextTokenizer.words(in: text).joined(separator: " ")
     }
 
     /// What a search hit of `tagged` shows, before its snippet and score.
@@ -92,7 +115,7 @@ public final class StoryIndex: Sendable {
                 try db.execute(sql: "DELETE FROM story_fts WHERE rowid = ?", arguments: [rowid])
                 try db.execute(
                     sql: "INSERT INTO story_fts (rowid, headline, body, tags) VALUES (?, ?, ?, ?)",
-                    arguments: [rowid, story.headline, story.body, tags])
+                    arguments: [rowid, Self.folded(story.headline), Self.folded(story.body), tags])
             }
         }
     }
@@ -200,46 +223,37 @@ public final class StoryIndex: Sendable {
             count = ("SELECT count(*) FROM story s WHERE \(filter.sql)", StatementArguments(filter.arguments))
         }
         typealias PageRow = (rowid: Int64, hit: String?, json: String?, lead: String, score: Double)
-        let (total, rows, snippets) = try await pool.read { db -> (Int, [PageRow], [Int64: String]) in
+        let (total, rows) = try await pool.read { db -> (Int, [PageRow]) in
             let total = try Int.fetchOne(db, sql: count.sql, arguments: count.arguments) ?? 0
             let ranked = try Row.fetchAll(db, sql: page.sql, arguments: page.arguments).map { (rowid: $0["rid"] as Int64, score: $0["score"] as Double) }
-            guard !ranked.isEmpty else { return (total, [], [:]) }
+            guard !ranked.isEmpty else { return (total, []) }
             let rowids = StatementArguments(ranked.map(\.rowid))
             let marks = databaseQuestionMarks(count: ranked.count)
             var stored: [Int64: (hit: String?, json: String?, lead: String)] = [:]
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT rowid, hit_json, CASE WHEN hit_json IS NULL THEN tagged_json END AS json, substr(body, 1, 400) AS lead
+                    SELECT rowid, hit_json, CASE WHEN hit_json IS NULL THEN tagged_json END AS json, substr(body, 1, \(Snippet.scannedCharacters)) AS lead
                     FROM story WHERE rowid IN (\(marks))
                     """,
                 arguments: rowids)
             {
                 stored[row["rowid"]] = (row["hit_json"], row["json"], row["lead"])
             }
-            // Snippets only for the page's hits.
-            var snippets: [Int64: String] = [:]
-            if let rank {
-                for row in try Row.fetchAll(
-                    db,
-                    sql: "SELECT rowid, snippet(story_fts, 1, '[', ']', '…', 16) AS snip FROM story_fts WHERE story_fts MATCH ? AND rowid IN (\(marks))",
-                    arguments: [rank] + rowids)
-                {
-                    snippets[row["rowid"]] = row["snip"]
-                }
-            }
             let rows: [PageRow] = ranked.compactMap { entry in
                 stored[entry.rowid].map { (rowid: entry.rowid, hit: $0.hit, json: $0.json, lead: $0.lead, score: entry.score) }
             }
-            return (total, rows, snippets)
+            return (total, rows)
         }
+        // Snippets only for the page's hits, from the stored text (the FTS table holds folded tokens).
+        let highlighted = rank == nil ? [] : FTSQueryCompiler.positiveTextClauses(query.root).filter { $0.1 == .anywhere }.map(\.0)
         let decoder = JSONCoding.decoder()
         let hits = try rows.map { row in
             // Rows stored before hit summaries existed are summarised from the full story.
             var hit = try row.hit.map { try decoder.decode(SearchHit.self, from: Data($0.utf8)) }
                 ?? Self.hit(try decoder.decode(TaggedStory.self, from: Data((row.json ?? "").utf8)))
             hit.score = row.score
-            hit.snippet = snippets[row.rowid].flatMap { $0.isEmpty ? nil : $0 } ?? Self.lead(of: row.lead)
+            hit.snippet = Snippet.make(row.lead, highlighting: highlighted) ?? Self.lead(of: row.lead)
             return hit
         }
         return SearchResult(query: query.description, total: total, hits: hits)

@@ -121,3 +121,90 @@ struct StoryIndexTests {
         #expect(result.total == expected.count)
     }
 }
+
+/// Search and alerts on text nobody here wrote in English: generated stories in many scripts, with
+/// control characters and dates at the ends of the calendar, and generated queries over them.
+@Suite("Search and alerts agree on every text")
+struct MultilingualAgreementTests {
+    static let vocabulary = [
+        "Ελλάδα", "Αθήνα", "εκλογές", "Việt", "Nam", "Hà", "Nội", "Москва", "выборы", "Київ", "नमस्ते", "भारत", "चुनाव",
+        "مصر", "القاهرة", "北京", "上海", "東京", "İstanbul", "Türkiye", "Straße", "Größe", "São", "Paulo", "Zürich",
+        "naïve", "café", "Łódź", "Ñandú", "tariffs", "harbour", "storm", "x_y", "２０２６", "½", "🙂", "ǅemal", "Øresund",
+    ]
+    static let dates = [
+        "0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "2026-02-02T12:00:00Z", "9999-12-30T12:00:00Z", "9999-12-31T23:59:59Z",
+    ]
+
+    /// A small deterministic generator, so a failure names the same stories every run.
+    struct Generator {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    @Test("index and matcher give the same stories for words, prefixes, phrases and dates in many scripts")
+    func agreement() async throws {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("multi-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let index = try StoryIndex(path: directory.appendingPathComponent("index.sqlite").path)
+        var random = Generator(state: 20_261_201)
+        var tagged: [TaggedStory] = []
+        let separators = [" ", " ", ", ", "\u{0000}", "\u{0007}", "-", "\n", "\u{0085}", "\u{00A0}"]
+        for number in 0..<300 {
+            func words(_ count: Int) -> String {
+                (0..<count).map { _ in
+                    let word = Self.vocabulary[random.next(Self.vocabulary.count)]
+                    return (random.next(3) == 0 ? word.uppercased() : word) + separators[random.next(separators.count)]
+                }.joined()
+            }
+            let line = try JSONSerialization.data(withJSONObject: [
+                "id": "m\(number)", "headline": words(4), "body": words(12), "publishedAt": Self.dates[random.next(Self.dates.count)],
+            ])
+            let story = try StoryInput.parse(line: String(decoding: line, as: UTF8.self)).story(receivedAt: Date(timeIntervalSince1970: 1_770_000_000))
+            tagged.append(TaggedStory(story: story, entities: [], topics: [], taggedAt: story.receivedAt, tagger: "test"))
+        }
+        try await index.upsert(tagged)
+        var queries: [String] = []
+        for word in Self.vocabulary {
+            queries.append("\"\(word)\"")
+            queries.append("\"\(word.lowercased())\"")
+            let folded = TextTokenizer.words(in: word)
+            if let first = folded.first, first.count >= 3 { queries.append(String(first.prefix(2)) + "*") }
+        }
+        for _ in 0..<40 {
+            let a = Self.vocabulary[random.next(Self.vocabulary.count)]
+            let b = Self.vocabulary[random.next(Self.vocabulary.count)]
+            queries += ["\"\(a) \(b)\"", "\"\(a)\" OR \"\(b)\"", "\"\(a)\" -\"\(b)\"", "headline:\"\(a)\""]
+        }
+        queries += [
+            "published:[* TO 9999-12-31]", "published:[* TO 9999-12-30]", "published:[0001-01-01 TO *]", "published:9999-12-31",
+            "published:[0001-01-01 TO 1970-01-01]", "published:[1970-01-02 TO 9999-12-31] \"Ελλάδα\"", "since:5000w",
+        ]
+        var disagreements: [String] = []
+        for text in queries {
+            guard let query = try? Query(text) else { continue }
+            let expected = Set(tagged.filter { QueryMatcher.matches(query.root, MatchDocument($0)) }.map(\.story.id))
+            let result = try await index.search(SearchRequest(query: text, limit: 1000))
+            if Set(result.hits.map(\.id)) != expected || result.total != expected.count {
+                disagreements.append("\(text): index \(result.total), matcher \(expected.count)")
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(20).joined(separator: "\n"))")
+        // The dates at the end of the calendar are found by the open-ended range.
+        let all = try await index.search(SearchRequest(query: "published:[* TO 9999-12-31]", limit: 1))
+        #expect(all.total == 300)
+    }
+
+    @Test("a snippet is cut from the stored text, with its accents, around the folded match")
+    func snippets() async throws {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("snip-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let index = try StoryIndex(path: directory.appendingPathComponent("index.sqlite").path)
+        let story = Story(id: "g1", headline: "Εκλογές στην Ελλάδα", body: "Οι ψηφοφόροι στην Ελλάδα πήγαν στις κάλπες την Κυριακή.")
+        try await index.upsert(TaggedStory(story: story, entities: [], topics: [], taggedAt: Date(), tagger: "test"))
+        let hit = try #require(try await index.search(SearchRequest(query: "ελλαδα")).hits.first)
+        #expect(hit.snippet.contains("[Ελλάδα]"), "\(hit.snippet)")
+    }
+}

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Splits text into search tokens the way the index's SQLite FTS5 `unicode61` tokenizer does, so that a
-/// query means the same in `newsctl search` and in a subscription.
+/// Splits text into search tokens and folds them: the one normalisation of words that search and
+/// alerts share. The index stores these folded tokens (not the raw text) in its FTS5 table, so that a
+/// query means the same in `newsctl search` and in a subscription, in any script.
 ///
 /// A token is a run of letters, digits and underscores; it is folded to lower case without diacritics.
 /// Offsets count Unicode scalars.
@@ -166,16 +167,23 @@ public enum TextTokenizer {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
     }
 
-    /// True for the scalars that belong to tokens: letters, digits, combining marks and `_`.
+    /// True for the scalars that belong to tokens: letters, numbers, marks, private-use characters and
+    /// `_` (the general categories L*, N*, Mn, Mc and Co): exactly the characters the index's FTS5
+    /// tokenizer is configured to keep (`categories 'L* N* Co Mn Mc' tokenchars '_'`), so that it never
+    /// splits a token this tokenizer made.
     @inline(__always)
     public static func isTokenScalar(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII {
             let v = scalar.value
             return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F
         }
-        let properties = scalar.properties
-        return properties.isAlphabetic || properties.numericType != nil
-            || properties.generalCategory == .nonspacingMark || properties.generalCategory == .privateUse
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber, .letterNumber,
+            .otherNumber, .nonspacingMark, .spacingMark, .privateUse:
+            return true
+        default:
+            return false
+        }
     }
 
     /// `token` in lower case without diacritics.
@@ -186,6 +194,9 @@ public enum TextTokenizer {
         where scalar.properties.generalCategory != .nonspacingMark {
             result.append(scalar)
         }
-        return String(result).lowercased()
+        let lowered = String(result).lowercased()
+        // Case folding, not only lower case: a word's final sigma is the same letter as σ (FTS5 folds
+        // it so as well).
+        return lowered.contains("ς") ? lowered.replacingOccurrences(of: "ς", with: "σ") : lowered
     }
 }
