@@ -114,6 +114,17 @@ public final class SubscriptionStore: Sendable {
                     CREATE INDEX delivery_created ON delivery(created_at);
                     """)
         }
+        migrator.registerMigration("v4: delivery destinations") { db in
+            // Deliveries are queued per receiver (scheme, host and port), so one slow receiver holds
+            // only its own.
+            try db.execute(sql: "ALTER TABLE delivery ADD COLUMN destination TEXT NOT NULL DEFAULT ''")
+            for row in try Row.fetchAll(db, sql: "SELECT id, url FROM delivery") {
+                try db.execute(
+                    sql: "UPDATE delivery SET destination = ? WHERE id = ?",
+                    arguments: [WebhookDestination.key(row["url"]), row["id"] as String])
+            }
+            try db.execute(sql: "CREATE INDEX delivery_destination ON delivery(state, destination, next_attempt_at)")
+        }
         return migrator
     }
 
@@ -214,13 +225,19 @@ public final class SubscriptionStore: Sendable {
                     arguments: [alert.id, alert.subscriptionID, alert.story.id, RFC3339.format(alert.createdAt), json])
                 guard db.changesCount > 0 else { continue }
                 inserted += 1
+                guard
+                    let url = try String.fetchOne(
+                        db, sql: "SELECT webhook_url FROM subscription WHERE id = ? AND webhook_url IS NOT NULL", arguments: [alert.subscriptionID])
+                else { continue }
                 try db.execute(
                     sql: """
-                        INSERT INTO delivery (id, subscription_id, url, body, state, next_attempt_at, created_at)
-                        SELECT ?, id, webhook_url, ?, 'pending', ?, ? FROM subscription WHERE id = ? AND webhook_url IS NOT NULL
+                        INSERT INTO delivery (id, subscription_id, url, body, state, next_attempt_at, created_at, destination)
+                        VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
                         ON CONFLICT DO NOTHING
                         """,
-                    arguments: [alert.id, body, now, RFC3339.format(alert.createdAt), alert.subscriptionID])
+                    arguments: [
+                        alert.id, alert.subscriptionID, url, body, now, RFC3339.format(alert.createdAt), WebhookDestination.key(url),
+                    ])
             }
             return inserted
         }

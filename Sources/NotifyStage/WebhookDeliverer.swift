@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import Logging
 import NewsModel
+import Synchronization
 
 /// How webhook deliveries are retried.
 public struct WebhookPolicy: Sendable {
@@ -13,19 +14,22 @@ public struct WebhookPolicy: Sendable {
     public var maximumAttempts: Int
     /// The longest one attempt may take.
     public var timeout: Duration
-    /// Deliveries attempted at once.
+    /// Deliveries attempted at once, to all receivers together.
     public var concurrency: Int
+    /// Deliveries attempted at once to one receiver (scheme, host and port).
+    public var perDestination: Int
 
     /// Creates a policy.
     public init(
         retryBase: TimeInterval = 5, maximumDelay: TimeInterval = 3600, maximumAttempts: Int = 10, timeout: Duration = .seconds(10),
-        concurrency: Int = 4
+        concurrency: Int = 16, perDestination: Int = 2
     ) {
         self.retryBase = retryBase
         self.maximumDelay = maximumDelay
         self.maximumAttempts = maximumAttempts
         self.timeout = timeout
         self.concurrency = concurrency
+        self.perDestination = perDestination
     }
 
     /// The delay before attempt `attempts + 1`, after `attempts` failures, with jitter.
@@ -47,27 +51,38 @@ struct WebhookDeliverer {
     let logger: Logger
 
     func run() async {
-        while !Task.isCancelled {
-            let due: [ClaimedDelivery]
-            do {
-                guard try await store.hasDueDelivery() else {
+        let running = RunningDeliveries()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let (total, room) = running.snapshot(perDestination: policy.perDestination)
+                let capacity = policy.concurrency - total
+                let due: [ClaimedDelivery]
+                do {
+                    guard capacity > 0, try await store.hasDueDelivery() else {
+                        try? await Task.sleep(for: .milliseconds(100))
+                        continue
+                    }
+                    // The lease outlasts an attempt, so another replica leaves a claimed delivery alone.
+                    due = try await store.claimDueDeliveries(
+                        limit: capacity, perDestination: policy.perDestination, room: room,
+                        lease: Double(policy.timeout.components.seconds) + 30)
+                } catch {
+                    logger.error("webhook outbox unreadable", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
+                if due.isEmpty {
                     try? await Task.sleep(for: .milliseconds(100))
                     continue
                 }
-                // The lease outlasts an attempt, so another replica leaves a claimed delivery alone.
-                due = try await store.claimDueDeliveries(
-                    limit: policy.concurrency, lease: Double(policy.timeout.components.seconds) + 30)
-            } catch {
-                logger.error("webhook outbox unreadable", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-                continue
-            }
-            if due.isEmpty {
-                try? await Task.sleep(for: .milliseconds(100))
-                continue
-            }
-            await withTaskGroup(of: Void.self) { group in
-                for delivery in due { group.addTask { await attempt(delivery) } }
+                // Each attempt runs on its own: a slow receiver holds its own slots, never a batch.
+                for delivery in due {
+                    running.start(delivery.destination)
+                    group.addTask {
+                        await attempt(delivery)
+                        running.finish(delivery.destination)
+                    }
+                }
             }
         }
     }
@@ -129,5 +144,24 @@ struct WebhookDeliverer {
         } catch {
             return .failed(error.message, permanent: false)
         }
+    }
+}
+
+/// The deliveries in flight, per destination, shared by the deliverer's loop and its attempts.
+private final class RunningDeliveries: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func start(_ destination: String) { counts.withLock { $0[destination, default: 0] += 1 } }
+
+    func finish(_ destination: String) {
+        counts.withLock { counts in
+            counts[destination, default: 1] -= 1
+            if counts[destination] == 0 { counts[destination] = nil }
+        }
+    }
+
+    /// How many run in all, and the room left per destination that has any running.
+    func snapshot(perDestination: Int) -> (total: Int, room: [String: Int]) {
+        counts.withLock { counts in (counts.values.reduce(0, +), counts.mapValues { perDestination - $0 }) }
     }
 }

@@ -14,11 +14,25 @@ struct WebhookBody: Codable {
     }
 }
 
+/// Which receiver a delivery goes to: its URL's scheme, host and port. Deliveries are limited per
+/// destination, so one slow receiver holds only its own.
+enum WebhookDestination {
+    /// `https://hooks.example:443` for `https://Hooks.example/a?b`.
+    static func key(_ url: String) -> String {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), let host = parsed.host?.lowercased() else {
+            return url
+        }
+        return "\(scheme)://\(host):\(parsed.port ?? (scheme == "https" ? 443 : 80))"
+    }
+}
+
 /// One delivery taken from the outbox for an attempt, with what the attempt needs.
 struct ClaimedDelivery: Sendable {
     var id: String
     var subscriptionID: String
     var url: String
+    /// Its ``WebhookDestination`` key.
+    var destination: String
     var body: Data
     var attempts: Int
     /// The subscription's secret; nil when the subscription is gone.
@@ -39,26 +53,37 @@ extension SubscriptionStore {
         }
     }
 
-    /// Claims up to `limit` due deliveries until `lease` from now.
-    func claimDueDeliveries(limit: Int, lease: TimeInterval) async throws -> [ClaimedDelivery] {
+    /// Claims due deliveries until `lease` from now: at most `limit` in all and, per destination, no more
+    /// than `room` says (a destination missing from it has `perDestination`); the oldest due first.
+    func claimDueDeliveries(limit: Int, perDestination: Int, room: [String: Int], lease: TimeInterval) async throws -> [ClaimedDelivery] {
+        guard limit > 0 else { return [] }
         let now = Date().timeIntervalSince1970
+        let full = room.filter { $0.value <= 0 }.map(\.key)
         return try await pool.write { db in
+            // Destinations with no room left are skipped in SQL, so their backlog never hides others' due work.
+            let exclusion = full.isEmpty ? "" : "AND d.destination NOT IN (\(databaseQuestionMarks(count: full.count)))"
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT d.id, d.subscription_id, d.url, d.body, d.attempts, s.webhook_secret AS secret
+                    SELECT d.id, d.subscription_id, d.url, d.destination, d.body, d.attempts, s.webhook_secret AS secret
                     FROM delivery d LEFT JOIN subscription s ON s.id = d.subscription_id
-                    WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?
+                    WHERE d.state = 'pending' AND d.next_attempt_at <= ? \(exclusion) ORDER BY d.next_attempt_at LIMIT ?
                     """,
-                arguments: [now, limit])
-            for row in rows {
+                arguments: StatementArguments([now] + full.map { $0 as any DatabaseValueConvertible } + [limit * 4]))
+            var left = room
+            var claimed: [ClaimedDelivery] = []
+            for row in rows where claimed.count < limit {
+                let destination: String = row["destination"]
+                let available = left[destination] ?? perDestination
+                guard available > 0 else { continue }
+                left[destination] = available - 1
                 try db.execute(sql: "UPDATE delivery SET next_attempt_at = ? WHERE id = ?", arguments: [now + lease, row["id"] as String])
+                claimed.append(
+                    ClaimedDelivery(
+                        id: row["id"], subscriptionID: row["subscription_id"], url: row["url"], destination: destination,
+                        body: Data((row["body"] as String).utf8), attempts: row["attempts"], secret: row["secret"]))
             }
-            return rows.map {
-                ClaimedDelivery(
-                    id: $0["id"], subscriptionID: $0["subscription_id"], url: $0["url"], body: Data(($0["body"] as String).utf8),
-                    attempts: $0["attempts"], secret: $0["secret"])
-            }
+            return claimed
         }
     }
 

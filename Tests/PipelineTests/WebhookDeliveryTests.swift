@@ -96,3 +96,36 @@ struct WebhookDeliveryTests {
         }
     }
 }
+
+@Suite("Slow webhook receivers", .serialized, .timeLimit(.minutes(2)))
+struct SlowReceiverTests {
+    @Test("eight subscriptions to a receiver slower than the timeout do not delay a healthy receiver's alert")
+    func slowReceiverCostsOnlyItsOwn() async throws {
+        try await PipelineHarness.with { pipeline in
+            let slow = try await TestFeedServer.start(in: pipeline)
+            let healthy = try await TestFeedServer.start(in: pipeline, name: "healthy-server")
+            for index in 0..<8 { try await slow.setHookStatus("slow\(index)", 10_000 + 30) }
+            for stage in ["ingest", "tag", "index"] { try pipeline.start(stage) }
+            try pipeline.start("notify", ["--webhook-allow", "127.0.0.0/8"])
+            #expect(try await pipeline.newsctl("status", ["--wait", "30"], timeout: .seconds(40)).status == 0)
+            for index in 0..<8 {
+                #expect(try await pipeline.newsctl("subscribe", ["--webhook", slow.url("/hooks/slow\(index)"), "harbour OR h\(index)"]).status == 0)
+            }
+            let first = try pipeline.write("first.jsonl", #"{"id": "slow-1", "headline": "Harbour reopens", "body": "Ships returned."}"# + "\n")
+            #expect(try await pipeline.newsctl("publish", [first.path]).status == 0)
+            // The slow receiver now holds its deliveries (each waits 30 s, past the 10 s timeout).
+            #expect(try await eventually { try await slow.requests().filter { $0.method == "POST" }.count >= 1 })
+            #expect(try await pipeline.newsctl("subscribe", ["--webhook", healthy.url("/hooks/ok"), "storm"]).status == 0)
+            let second = try pipeline.write("second.jsonl", #"{"id": "storm-1", "headline": "Storm closes schools", "body": "Snow fell."}"# + "\n")
+            let clock = ContinuousClock()
+            let start = clock.now
+            #expect(try await pipeline.newsctl("publish", [second.path]).status == 0)
+            let delivered = try await eventually(timeout: .seconds(20)) {
+                try await healthy.requests(for: "/hooks/ok", method: "POST").count >= 1
+            }
+            let elapsed = clock.now - start
+            #expect(delivered)
+            #expect(elapsed < .seconds(5), "the healthy receiver waited \(elapsed)")
+        }
+    }
+}

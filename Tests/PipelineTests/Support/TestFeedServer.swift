@@ -12,10 +12,10 @@ struct TestFeedServer: Sendable {
     let base: String
 
     /// Starts the server under `harness` (which stops it at shutdown) and waits for its port.
-    static func start(in harness: PipelineHarness, ipv6: Bool = false) async throws -> TestFeedServer {
+    static func start(in harness: PipelineHarness, ipv6: Bool = false, name: String? = nil) async throws -> TestFeedServer {
         let script = PipelineHarness.repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/feed_server.py")
         let process = try harness.startProcess(
-            name: ipv6 ? "feed-server-v6" : "feed-server", executable: URL(fileURLWithPath: "/usr/bin/env"),
+            name: name ?? (ipv6 ? "feed-server-v6" : "feed-server"), executable: URL(fileURLWithPath: "/usr/bin/env"),
             arguments: ["python3", script.path] + (ipv6 ? ["--ipv6"] : []))
         var port = ""
         _ = await eventually(timeout: .seconds(10)) {

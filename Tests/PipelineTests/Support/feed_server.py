@@ -144,6 +144,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404)
         with lock:
             status = hook_status.get(parts[1], 200)
+        delay = 0
+        if status >= 10000:
+            # A slow receiver: status 10000 + S records the request, waits S seconds, then answers 200.
+            delay, status = status - 10000, 200
         extra = {
             "webhookId": self.headers.get("webhook-id"),
             "webhookTimestamp": self.headers.get("webhook-timestamp"),
@@ -152,9 +156,14 @@ class Handler(BaseHTTPRequestHandler):
             "body": body.decode("utf-8", "replace"),
         }
         self.record(status, extra)
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        if delay:
+            time.sleep(delay)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            return
 
 
 def main():
