@@ -190,3 +190,35 @@ struct InputFormatDetectionTests {
         #expect(InputFormat.detect(Data("Storm closes schools\n\nSnow fell overnight.\n".utf8)) == .plainStory)
     }
 }
+
+@Suite("Cutting lines")
+struct LineSplitterTests {
+    func cut(_ text: String, chunk: Int, limit: Int = 10) -> [String] {
+        var splitter = LineSplitter(maxLineBytes: limit)
+        var lines: [String] = []
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + chunk)
+            splitter.feed(bytes[offset..<end]) { text, oversize in
+                lines.append(oversize.map { "<\($0) bytes>" } ?? text)
+                return true
+            }
+            offset = end
+        }
+        splitter.finish { text, oversize in
+            lines.append(oversize.map { "<\($0) bytes>" } ?? text)
+            return true
+        }
+        return lines
+    }
+
+    @Test("lines come out the same whatever the chunks, with CRLF removed and long lines reported by size")
+    func chunksDoNotMatter() {
+        let text = "one\r\ntwo\n\nthis line is far too long\nlast"
+        for chunk in [1, 2, 3, 7, 64] {
+            #expect(cut(text, chunk: chunk) == ["one", "two", "", "<25 bytes>", "last"], "chunk \(chunk)")
+        }
+        #expect(cut("x\n" + String(repeating: "y", count: 30), chunk: 4) == ["x", "<30 bytes>"])
+    }
+}

@@ -131,63 +131,24 @@ public enum LineFileReader {
             }
             var number = 0
             /// Hands one line on; false when the consumer has gone.
-            func yield(_ bytes: UnsafeRawBufferPointer, oversize: Int?) -> Bool {
-                var bytes = bytes
-                while let last = bytes.last, last == 0x0A || last == 0x0D {
-                    bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast())
-                }
+            func yield(_ text: String, oversize: Int?) -> Bool {
                 number += 1
                 credits.wait()
-                let text = oversize == nil ? String(decoding: bytes, as: UTF8.self) : ""
                 let line = InputLine(source: path, number: number, text: text, oversizeBytes: oversize)
                 if case .terminated = continuation.yield(line) { return false }
                 return true
             }
             // Lines are cut from fixed-size chunks; a line longer than the limit is counted and skipped
             // as it streams past, so a 50 MB line costs no more memory than a short one.
-            var line: [UInt8] = []
-            var skipped = 0
+            var splitter = LineSplitter(maxLineBytes: maxLineBytes)
+            guard splitter.feed(head, yield) else { return }
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            var pending = head
             while true {
-                let piece: ArraySlice<UInt8>
-                if !pending.isEmpty {
-                    piece = pending[...]
-                    pending = []
-                } else {
-                    let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
-                    if got == 0 { break }
-                    piece = chunk[0..<got]
-                }
-                var start = piece.startIndex
-                while start < piece.endIndex {
-                    let newline = piece[start...].firstIndex(of: 0x0A)
-                    let end = newline.map { $0 + 1 } ?? piece.endIndex
-                    if skipped > 0 || line.count + (end - start) > maxLineBytes + 2 {
-                        skipped += line.count + (end - start)
-                        line.removeAll(keepingCapacity: false)
-                    } else {
-                        line += piece[start..<end]
-                    }
-                    if newline != nil {
-                        let finished: Bool
-                        if skipped > 0 {
-                            finished = yield(UnsafeRawBufferPointer(start: nil, count: 0), oversize: skipped - 1)
-                        } else {
-                            finished = line.withUnsafeBytes { yield($0, oversize: nil) }
-                        }
-                        guard finished else { return }
-                        line.removeAll(keepingCapacity: true)
-                        skipped = 0
-                    }
-                    start = end
-                }
+                let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
+                if got == 0 { break }
+                guard splitter.feed(chunk[0..<got], yield) else { return }
             }
-            if skipped > 0 {
-                _ = yield(UnsafeRawBufferPointer(start: nil, count: 0), oversize: skipped)
-            } else if !line.isEmpty {
-                _ = line.withUnsafeBytes { yield($0, oversize: nil) }
-            }
+            splitter.finish(yield)
         }
         return AsyncStream { () async -> InputLine? in
             var iterator = stream.makeAsyncIterator()
