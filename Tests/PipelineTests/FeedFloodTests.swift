@@ -6,7 +6,7 @@ import ZeroMQ
 /// Peers on a stage's feed socket that greet with huge windows, never read, greet thousands of times or
 /// acknowledge what they never received: the stage's memory stays bounded, its status answers, and the
 /// real consumers still get every story.
-@Suite("A flood of feed peers", .serialized, .timeLimit(.minutes(4)))
+@Suite("A flood of feed peers", .serialized, .timeLimit(.minutes(6)))
 struct FeedFloodTests {
     /// The resident set of a process, in bytes, from /proc.
     static func residentBytes(_ pid: Int32) -> Int {
@@ -32,7 +32,7 @@ struct FeedFloodTests {
                 #"{"id": "flood-\#(index)", "headline": "Harbour story \#(index)", "body": "\#(index) \#(paragraph)"}"#
             }
             let file = try pipeline.write("flood.jsonl", lines.joined(separator: "\n") + "\n")
-            let published = try await pipeline.newsctl("publish", [file.path], timeout: .seconds(120))
+            let published = try await pipeline.newsctl("publish", [file.path, "--timeout", "60"], timeout: .seconds(180))
             #expect(published.stdout.contains("published 2000 stories"), "\(published.stdout)\(published.stderr)")
             let before = Self.residentBytes(ingest.pid)
 
@@ -76,9 +76,9 @@ struct FeedFloodTests {
             try await Task.sleep(for: .seconds(4))
             let clock = ContinuousClock()
             let start = clock.now
-            let status = try await pipeline.newsctl("status", ["ingest", "--json", "--timeout", "5"])
+            let status = try await pipeline.newsctl("status", ["ingest", "--json", "--timeout", "10"])
             #expect(status.status == 0)
-            #expect(clock.now - start < .seconds(3), "status took \(clock.now - start) during the flood")
+            #expect(clock.now - start < .seconds(6), "status took \(clock.now - start) during the flood")
             let grown = Self.residentBytes(ingest.pid) - before
             // The documented bound: 8 MiB in flight per replica, 256 MiB in all, a 64 MiB cache.
             #expect(grown < 160 << 20, "ingest grew by \(grown >> 20) MiB under the flood")
@@ -86,7 +86,7 @@ struct FeedFloodTests {
 
             // The real stages still get every story.
             for stage in ["tag", "index", "notify"] { try pipeline.start(stage) }
-            let complete = try await eventually(timeout: .seconds(90)) { try await pipeline.counter("index", "indexed") >= 2_000 }
+            let complete = try await eventually(timeout: .seconds(150)) { try await pipeline.counter("index", "indexed") >= 2_000 }
             let indexed = try await pipeline.counter("index", "indexed")
             #expect(complete, "indexed \(indexed) of 2000\n\(pipeline.logs())")
             #expect(Self.residentBytes(ingest.pid) - before < 200 << 20)
