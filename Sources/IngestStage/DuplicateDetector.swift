@@ -50,8 +50,20 @@ public final class DuplicateDetector: Sendable {
                     CREATE INDEX IF NOT EXISTS seen_band5 ON seen_story(band5);
                     """)
         }
+        migrator.registerMigration("duplicates v2: bounded band look-ups") { db in
+            // Each band is looked up newest first and at most ``candidatesPerBand`` deep: templated stories
+            // that share a band by the thousand made every look-up read them all (quadratic intake).
+            for band in 0..<6 {
+                try db.execute(sql: "DROP INDEX IF EXISTS seen_band\(band)")
+                try db.execute(sql: "CREATE INDEX seen_band\(band)_recent ON seen_story(band\(band), seen_at)")
+            }
+        }
         pool = try SQLiteSettings.openPool(path: path, migrator: migrator)
     }
+
+    /// The most stories of one band a look-up compares with, the most recent first. Copies of a story
+    /// arrive close together; a copy matches any member of its cluster, and each carries the cluster's id.
+    static let candidatesPerBand = 64
 
     /// Classifies a batch, in order: duplicates within the batch count too.
     public func classify(_ stories: [Story]) async throws -> [Verdict] {
@@ -76,15 +88,19 @@ public final class DuplicateDetector: Sendable {
                 var cluster = batchHashes.first { SimHash.distance($0.hash, hash) <= Self.maxDistance }?.cluster
                 if cluster == nil {
                     let bands = SimHash.bands(hash)
-                    let rows = try Row.fetchAll(
-                        db,
-                        sql: """
-                            SELECT simhash, cluster_id FROM seen_story
-                            WHERE band0 = ? OR band1 = ? OR band2 = ? OR band3 = ? OR band4 = ? OR band5 = ?
-                            ORDER BY seen_at
-                            """,
-                        arguments: StatementArguments(bands))
-                    cluster = rows.first { SimHash.distance(UInt64(bitPattern: $0["simhash"] as Int64), hash) <= Self.maxDistance }?["cluster_id"]
+                    // The oldest match among each band's most recent candidates.
+                    var best: (seenAt: Double, cluster: String)?
+                    for (index, band) in bands.enumerated() {
+                        let rows = try Row.fetchAll(
+                            db,
+                            sql: "SELECT simhash, cluster_id, seen_at FROM seen_story WHERE band\(index) = ? ORDER BY seen_at DESC LIMIT ?",
+                            arguments: [band, Self.candidatesPerBand])
+                        for row in rows where SimHash.distance(UInt64(bitPattern: row["simhash"] as Int64), hash) <= Self.maxDistance {
+                            let seenAt: Double = row["seen_at"]
+                            if best == nil || seenAt < best!.seenAt { best = (seenAt, row["cluster_id"]) }
+                        }
+                    }
+                    cluster = best?.cluster
                 }
                 story.clusterID = cluster ?? story.id
                 pending.withLock { cache in

@@ -77,7 +77,7 @@ public struct ControlClient: Sendable {
     public func call<Result: Decodable>(_ request: ControlRequest, as type: Result.Type) async throws(ControlClientError) -> Result {
         let body: Data
         do {
-            body = try JSONCoding.encoder().encode(request)
+            body = try JSONCoding.encoder().encode(TimedControlRequest(request: request, timeoutMilliseconds: client.timeoutMilliseconds))
         } catch {
             throw .badReply(stage: stage, "the request could not be encoded: \(error)")
         }
@@ -100,4 +100,33 @@ public struct ControlClient: Sendable {
         case .failure(let failure): throw .failed(failure)
         }
     }
+}
+
+/// A request with how long its client waits for the reply (`timeoutMs` beside `v`, `method` and
+/// `params`): a stage does not start work whose client has already given up, and stops work its client
+/// will not wait for.
+public struct TimedControlRequest: Encodable, Sendable {
+    /// The request.
+    public var request: ControlRequest
+    /// How long the client waits, in milliseconds; nil when it does not say.
+    public var timeoutMilliseconds: Int?
+
+    enum CodingKeys: String, CodingKey { case timeoutMilliseconds = "timeoutMs" }
+
+    /// Creates a timed request.
+    public init(request: ControlRequest, timeoutMilliseconds: Int?) {
+        self.request = request
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try request.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(timeoutMilliseconds, forKey: .timeoutMilliseconds)
+    }
+}
+
+/// What a stage reads of a request's envelope besides the request itself.
+struct ControlRequestTiming: Decodable {
+    var timeoutMs: Int?
 }

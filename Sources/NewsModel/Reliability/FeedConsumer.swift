@@ -178,6 +178,10 @@ public final class FeedConsumer: Sendable {
         let clock = ContinuousClock()
         var connected: [Source] = []
         var ids = FeedSourceIDs()
+        // The last sequence received from each endpoint, kept when its socket file vanishes for a moment
+        // (a producer restarting removes and binds it again): a follower then resumes where it was
+        // instead of at the producer's head.
+        var lastReceived: [String: UInt64] = [:]
         var nextScan = clock.now
         var nextPing = clock.now
         let codec = WireCodec()
@@ -199,6 +203,7 @@ public final class FeedConsumer: Sendable {
                     connected[index].socket.close()
                     logger.info("feed: \(connected[index].endpoint) is gone", metadata: ["group": "\(hello.group)"])
                     ids.remove(connected[index].endpoint)
+                    if let last = connected[index].lastReceived { lastReceived[connected[index].endpoint] = last }
                     connected.remove(at: index)
                 }
                 for endpoint in current where !connected.contains(where: { $0.endpoint == endpoint }) {
@@ -214,7 +219,7 @@ public final class FeedConsumer: Sendable {
                         connected.append(
                             Source(
                                 id: ids.add(endpoint), endpoint: endpoint, socket: socket, heartbeat: nil, lastHeard: clock.now,
-                                lastHello: clock.now))
+                                lastHello: clock.now, lastReceived: lastReceived[endpoint]))
                         greet(connected.count - 1)
                         logger.info("feed: reading \(endpoint)", metadata: ["group": "\(hello.group)"])
                     case .failure(let error):

@@ -3,12 +3,16 @@ import Logging
 import Synchronization
 
 /// Serves a stage's control endpoint: decodes each request, checks it, runs the stage's handler within
-/// the request's time budget and replies. Requests are handled concurrently, at most ``maxConcurrent``
-/// at once; `status` is always answered, even when that many are running, so health checks never wait
-/// behind a heavy search or a large submission.
+/// the request's time budget and replies. Reads (searches, listings, subscriptions) are handled
+/// concurrently, at most ``maxConcurrent`` at once; submissions (`submit`, `submit_document`,
+/// `resubmit`) take turns in one lane, since they all end in the one journal and running them side by
+/// side would only make them contend for it and for the cooperative pool; `status` is always answered
+/// at once, so health checks never wait behind a heavy search or a large submission.
 public enum ControlLoop {
-    /// The most requests (other than `status`) handled at once; more are refused as busy.
+    /// The most reads handled at once; more are refused as busy.
     public static let maxConcurrent = 16
+    /// The most submissions waiting for their turn; more are refused as busy.
+    public static let maxQueuedSubmissions = 64
 
     /// How long a request may run before it is stopped and answered with `over_budget`.
     public static func budget(for request: ControlRequest) -> Duration {
@@ -29,7 +33,39 @@ public enum ControlLoop {
         handler: @escaping @Sendable (ControlRequest) async throws -> any Encodable & Sendable
     ) async {
         let running = RunningCount()
+        let queued = RunningCount()
+        let (submissions, submissionQueue) = AsyncStream<(ControlRequest, ReplyServer.Request)>.makeStream()
+        @Sendable func answer(_ decoded: ControlRequest, _ request: ReplyServer.Request) async {
+            let reply: Data
+            do {
+                // Work whose client has stopped waiting is not started, and stops when the client would.
+                var budget = budget(for: decoded)
+                if let timeout = (try? JSONDecoder().decode(ControlRequestTiming.self, from: request.body))?.timeoutMs {
+                    let left = Duration.milliseconds(max(0, timeout)) - (ContinuousClock.now - request.receivedAt)
+                    guard left > .zero else {
+                        throw ControlFailure(code: .overBudget, message: "the client stopped waiting before the request's turn came")
+                    }
+                    // A read is stopped when its client stops waiting. A submission, once started, runs to
+                    // its end within its own budget: what it journals is then there when the client tries
+                    // again (and is skipped as a duplicate), so a slow intake still makes progress.
+                    if !decoded.isSubmission { budget = min(budget, left) }
+                }
+                reply = try await withBudget(budget, method: decoded.method) {
+                    ControlReply.success(try await handler(decoded))
+                }
+            } catch {
+                reply = Self.reply(to: error, logger: logger)
+            }
+            request.reply(reply)
+        }
         await withDiscardingTaskGroup { group in
+            group.addTask {
+                // The submissions' lane: one at a time, in order of arrival.
+                for await (decoded, request) in submissions {
+                    await answer(decoded, request)
+                    queued.leave()
+                }
+            }
             for await request in server.requests {
                 let decoded: ControlRequest
                 do {
@@ -39,28 +75,32 @@ public enum ControlLoop {
                     request.reply(reply(to: error, logger: logger))
                     continue
                 }
-                let isStatus = decoded == .status
-                guard isStatus || running.enter(limit: maxConcurrent) else {
-                    request.reply(
-                        ControlReply.failure(
-                            ControlFailure(
-                                code: .busy, message: "the stage is handling \(maxConcurrent) requests already; try again shortly")))
-                    continue
-                }
-                group.addTask {
-                    defer { if !isStatus { running.leave() } }
-                    let answer: Data
-                    do {
-                        answer = try await withBudget(budget(for: decoded), method: decoded.method) {
-                            ControlReply.success(try await handler(decoded))
-                        }
-                    } catch {
-                        answer = reply(to: error, logger: logger)
+                switch decoded {
+                case .status:
+                    group.addTask { await answer(decoded, request) }
+                case _ where decoded.isSubmission:
+                    guard queued.enter(limit: maxQueuedSubmissions) else {
+                        request.reply(busy("\(maxQueuedSubmissions) submissions are waiting already"))
+                        continue
                     }
-                    request.reply(answer)
+                    submissionQueue.yield((decoded, request))
+                default:
+                    guard running.enter(limit: maxConcurrent) else {
+                        request.reply(busy("the stage is handling \(maxConcurrent) requests already"))
+                        continue
+                    }
+                    group.addTask {
+                        await answer(decoded, request)
+                        running.leave()
+                    }
                 }
             }
+            submissionQueue.finish()
         }
+    }
+
+    private static func busy(_ why: String) -> Data {
+        ControlReply.failure(ControlFailure(code: .busy, message: "\(why); try again shortly"))
     }
 
     /// Runs `body`, cancelling it once `budget` has passed (GRDB stops a cancelled statement).
@@ -77,7 +117,7 @@ public enum ControlLoop {
             guard let first = try await group.next(), let result = first else {
                 throw ControlFailure(
                     code: .overBudget,
-                    message: "\(method) took longer than its \(budget.components.seconds) s budget and was stopped; narrow it and try again")
+                    message: "\(method) took longer than its \(String(format: "%.1f", Double(budget.components.seconds) + Double(budget.components.attoseconds) / 1e18)) s budget and was stopped; narrow it and try again")
             }
             return result
         }
@@ -114,4 +154,14 @@ private final class RunningCount: Sendable {
     }
 
     func leave() { count.withLock { $0 -= 1 } }
+}
+
+extension ControlRequest {
+    /// Whether the request takes stories in (`submit`, `submit_document`, `resubmit`): these take turns.
+    var isSubmission: Bool {
+        switch self {
+        case .submit, .submitDocument, .resubmit: true
+        default: false
+        }
+    }
 }

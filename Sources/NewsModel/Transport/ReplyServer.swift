@@ -25,6 +25,8 @@ public final class ReplyServer: Sendable {
     public struct Request: Sendable {
         /// The request's body (the last frame of the message).
         public let body: Data
+        /// When the request arrived.
+        public let receivedAt = ContinuousClock.now
         let slot: ReplySlot
 
         /// Sends the reply. Only the first call counts.

@@ -23,6 +23,11 @@ public struct RequestClient: Sendable {
         self.maxMessageSize = maxMessageSize
     }
 
+    /// The timeout in milliseconds, as the client tells the server (`timeoutMs`).
+    public var timeoutMilliseconds: Int {
+        Int(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+    }
+
     /// Sends `body` and returns the reply.
     /// - Throws: ``TransportError`` with code `timeout` when nothing answers in time, or `badEndpoint`
     ///   when an `ipc://` socket file does not exist.
