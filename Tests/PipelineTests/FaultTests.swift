@@ -18,9 +18,25 @@ struct FaultWorkload {
 
     var expectedAlertIDs: Set<String> { Set(stride(from: 0, to: total, by: 4).map(id)) }
 
+    static let topics = [
+        "wheat", "copper", "railways", "bridges", "quotas", "vessels", "pipelines", "grain", "steel", "cotton", "coffee", "timber",
+        "fisheries", "satellites", "vaccines", "drought", "turbines", "lithium", "ports", "rice", "cement", "fertiliser", "tyres",
+        "textiles", "solar", "nickel", "sugar", "wool", "aviation", "shipping", "insurance", "software", "cobalt", "tea", "cocoa",
+        "dairy", "salmon", "glass", "paper", "rubber",
+    ]
+
+    /// Story `index`: every story is its own (sixteen words drawn for it from forty), so that none is a
+    /// near-duplicate of another and each matching one makes its own alert (copies of one story share
+    /// an alert by design; these tests are about delivery, not clustering).
     func line(_ index: Int) -> String {
         let place = index % 4 == 0 ? "Iran" : ["Norway", "Chile", "Kenya"][index % 3]
-        return #"{"id": "\#(id(index))", "headline": "Report \#(index) on trade talks with \#(place)", "body": "Delegates met for round \#(index) of negotiations.", "source": "Fault Wire"}"#
+        var state = UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ 1
+        let words = (0..<16).map { _ -> String in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Self.topics[Int((state >> 33) % UInt64(Self.topics.count))]
+        }
+        let body = "Delegates met for round \(index) of negotiations on \(words.joined(separator: ", ")) and \(index % 97) other matters."
+        return #"{"id": "\#(id(index))", "headline": "Report \#(index) on \#(words[0]) talks with \#(place)", "body": "\#(body)", "source": "Fault Wire"}"#
     }
 
     /// Writes the stories in chunk files and returns their URLs, in order.
