@@ -29,11 +29,11 @@ deps-test:
 	@scripts/install-deps.sh test
 
 build: deps ## Debug build of everything, tests included
-	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	SWIFT=$(SWIFT) scripts/swift-build.sh $(SWIFT_FLAGS) --build-tests
 
 build-release: deps
 	@echo "==> building release binaries (the first build takes a few minutes)"
-	$(SWIFT) build -c release $(SWIFT_FLAGS)
+	SWIFT=$(SWIFT) scripts/swift-build.sh -c release $(SWIFT_FLAGS)
 
 run: build-release ## Start the pipeline (TAG_REPLICAS=N etc. for replicas) and stream the sample stories through it
 	@echo "==> starting the stages (run directory: $(RUN_DIR))"
@@ -47,7 +47,7 @@ status: ## Show each stage's status
 	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/pipeline.sh status
 
 test: deps-test ## Build and run every test (unit and end-to-end)
-	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	SWIFT=$(SWIFT) scripts/swift-build.sh $(SWIFT_FLAGS) --build-tests
 	NEWS_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test $(SWIFT_FLAGS) --skip-build
 
 bench: build-release ## Benchmarks, each beside a peer measured in the same run (figures in run/bench/)
@@ -71,7 +71,7 @@ deps-docker:
 	@scripts/install-deps.sh docker
 
 chaos: deps-test ## The fault tests at 100,000 stories (CHAOS_STORIES=N to change)
-	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	SWIFT=$(SWIFT) scripts/swift-build.sh $(SWIFT_FLAGS) --build-tests
 	NEWS_CHAOS_STORIES=$(CHAOS_STORIES) NEWS_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter FaultTests
 
 fuzz: deps ## libFuzzer over ingest's parsers for FUZZ_SECONDS (default 300); crash inputs go to Tests/StageTests/FuzzInputs
