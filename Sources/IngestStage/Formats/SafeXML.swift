@@ -77,9 +77,11 @@ enum SafeXML {
         }
         let text = sanitize(decode(data))
         let builder = TreeBuilder()
-        // From a stream, the parser is fed in small chunks: given the whole document at once, libxml2
-        // refuses anything over 10,000,000 bytes ("huge input lookup") although the cap is 16 MiB.
-        let parser = XMLParser(stream: InputStream(data: Data(text.utf8)))
+        // Given the whole document at once, libxml2 refuses anything over 10,000,000 bytes ("huge input
+        // lookup") although the cap is 16 MiB: a larger document is fed from a stream, in small chunks
+        // (slower, so only where it is needed).
+        let bytes = Data(text.utf8)
+        let parser = bytes.count < 10_000_000 ? XMLParser(data: bytes) : XMLParser(stream: InputStream(data: bytes))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
