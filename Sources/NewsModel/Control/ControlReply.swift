@@ -126,7 +126,15 @@ public struct TimedControlRequest: Encodable, Sendable {
     }
 }
 
-/// What a stage reads of a request's envelope besides the request itself.
-struct ControlRequestTiming: Decodable {
-    var timeoutMs: Int?
+/// A request as a stage reads it: the request and how long its client waits, decoded in one pass.
+struct ReceivedControlRequest: Decodable {
+    var request: ControlRequest
+    var timeoutMilliseconds: Int?
+
+    enum CodingKeys: String, CodingKey { case timeoutMilliseconds = "timeoutMs" }
+
+    init(from decoder: any Decoder) throws {
+        request = try ControlRequest(from: decoder)
+        timeoutMilliseconds = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Int.self, forKey: .timeoutMilliseconds)
+    }
 }

@@ -34,13 +34,14 @@ public enum ControlLoop {
     ) async {
         let running = RunningCount()
         let queued = RunningCount()
-        let (submissions, submissionQueue) = AsyncStream<(ControlRequest, ReplyServer.Request)>.makeStream()
-        @Sendable func answer(_ decoded: ControlRequest, _ request: ReplyServer.Request) async {
+        let (submissions, submissionQueue) = AsyncStream<(ReceivedControlRequest, ReplyServer.Request)>.makeStream()
+        @Sendable func answer(_ received: ReceivedControlRequest, _ request: ReplyServer.Request) async {
+            let decoded = received.request
             let reply: Data
             do {
                 // Work whose client has stopped waiting is not started, and stops when the client would.
                 var budget = budget(for: decoded)
-                if let timeout = (try? JSONDecoder().decode(ControlRequestTiming.self, from: request.body))?.timeoutMs {
+                if let timeout = received.timeoutMilliseconds {
                     let left = Duration.milliseconds(max(0, timeout)) - (ContinuousClock.now - request.receivedAt)
                     guard left > .zero else {
                         throw ControlFailure(code: .overBudget, message: "the client stopped waiting before the request's turn came")
@@ -67,30 +68,30 @@ public enum ControlLoop {
                 }
             }
             for await request in server.requests {
-                let decoded: ControlRequest
+                let received: ReceivedControlRequest
                 do {
-                    decoded = try JSONCoding.decoder().decode(ControlRequest.self, from: request.body)
-                    try decoded.validate()
+                    received = try JSONCoding.decoder().decode(ReceivedControlRequest.self, from: request.body)
+                    try received.request.validate()
                 } catch {
                     request.reply(reply(to: error, logger: logger))
                     continue
                 }
-                switch decoded {
+                switch received.request {
                 case .status:
-                    group.addTask { await answer(decoded, request) }
-                case _ where decoded.isSubmission:
+                    group.addTask { await answer(received, request) }
+                case let submission where submission.isSubmission:
                     guard queued.enter(limit: maxQueuedSubmissions) else {
                         request.reply(busy("\(maxQueuedSubmissions) submissions are waiting already"))
                         continue
                     }
-                    submissionQueue.yield((decoded, request))
+                    submissionQueue.yield((received, request))
                 default:
                     guard running.enter(limit: maxConcurrent) else {
                         request.reply(busy("the stage is handling \(maxConcurrent) requests already"))
                         continue
                     }
                     group.addTask {
-                        await answer(decoded, request)
+                        await answer(received, request)
                         running.leave()
                     }
                 }
