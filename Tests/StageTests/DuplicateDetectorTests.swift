@@ -56,3 +56,66 @@ struct DuplicateDetectorTests {
         #expect(other.clusterID == "other")
     }
 }
+
+@Suite("Clustering with controlled edits")
+struct ClusteringEvaluationTests {
+    /// The project's own stories with a body of at least 25 words, as evaluation bases.
+    static func bases() throws -> [Story] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var files = [root.appendingPathComponent("seeds/stories.jsonl"), root.appendingPathComponent("seeds/labelled.jsonl")]
+        let topics = root.appendingPathComponent("data/topics")
+        files += try FileManager.default.contentsOfDirectory(at: topics, includingPropertiesForKeys: nil).filter { $0.pathExtension == "jsonl" }
+        var stories: [Story] = []
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+                guard let id = object["id"] as? String, let headline = object["headline"] as? String,
+                    let body = object["body"] as? String, body.split(separator: " ").count >= 25
+                else { continue }
+                stories.append(Story(id: id, headline: headline, body: body))
+            }
+        }
+        return stories
+    }
+
+    @Test("copies with up to 10 % of their words edited join the first copy's cluster, and only they", arguments: [0.0, 0.05, 0.10])
+    func editedCopies(editRate: Double) async throws {
+        let bases = try Self.bases()
+        #expect(bases.count >= 50)
+        let result = try await ClusteringEvaluation(stories: bases, copiesPerStory: 4).run(
+            editRate: editRate, directory: NSTemporaryDirectory() + "clusters-\(UUID().uuidString)")
+        print(result)
+        #expect(result.precision >= 0.99, "\(result)")
+        #expect(result.recall >= 0.95, "\(result)")
+    }
+
+    @Test("300 copies of one story, each with a marker word, one added sentence, another URL and source, are one cluster")
+    func manyCopiesOneCluster() async throws {
+        let directory = NSTemporaryDirectory() + "clusters-\(UUID().uuidString)"
+        let detector = try DuplicateDetector(path: directory + "/duplicates.sqlite")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let body = """
+            Harbour officials in Mombasa said on Tuesday that a new berth for container ships would open in March, \
+            doubling the number of vessels the port can unload at once. The work, paid for by a loan from a regional \
+            development bank, took three years and employed about two thousand people. Shipping lines had complained \
+            for months about queues of up to a week outside the harbour.
+            """
+        let added = [
+            "A spokesman said more cranes would follow.", "Traders welcomed the news.", "The ministry declined to comment.",
+            "Local fishermen asked for a separate landing site.", "Rail links to Nairobi are also being upgraded.",
+        ]
+        var clusters = Set<String>()
+        for copy in 0..<300 {
+            let story = Story(
+                id: "copy-\(copy)", headline: "Mombasa port opens new berth marker\(copy)", body: body + " " + added[copy % added.count],
+                url: "https://outlet\(copy).example/port", source: "Outlet \(copy)")
+            guard case .fresh(let kept) = try await detector.classify([story])[0] else {
+                Issue.record("copy \(copy) was taken for an exact duplicate")
+                continue
+            }
+            clusters.insert(kept.clusterID ?? kept.id)
+            try await detector.record([kept])
+        }
+        #expect(clusters == ["copy-0"])
+    }
+}

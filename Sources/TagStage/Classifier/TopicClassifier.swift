@@ -247,18 +247,3 @@ extension TopicClassifier {
         return best.f1 < 0 ? 0 : best.threshold
     }
 }
-
-/// A small, fast, seedable generator (SplitMix64), so training and generated benchmark data are repeatable.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    /// A generator that always gives the same sequence for `seed`.
-    public init(seed: UInt64) { state = seed }
-    /// The next value.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
