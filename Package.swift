@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(
             name: "StageTests",
             dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", "HTTPClient", grdbProduct],
-            exclude: ["FuzzInputs"]
+            exclude: ["FuzzInputs", "Fixtures"]
         ),
         .testTarget(
             name: "PipelineTests", dependencies: ["NewsModel", "ZeroMQ", logging, grdbProduct, crypto], exclude: ["Support/feed_server.py"]),

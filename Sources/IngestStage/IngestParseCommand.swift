@@ -8,12 +8,14 @@ struct IngestParseCommand: AsyncParsableCommand {
         commandName: "parse",
         abstract: "Print the stories in a file, a feed URL or stdin as normalised JSON Lines, without starting the pipeline.",
         discussion: """
-            Reads JSON Lines, RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 0.3/1.0, JSON Feed 1.1, story files (a \
+            Reads JSON Lines, RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 0.3/1.0, JSON Feed 1.1, CDF, story files (a \
             headline line, a blank line, the body) and digests (an article, then a list of headlines), \
             detected from the content. An http or https URL is fetched once, as `ingest` polls it. Each \
             story is printed as one JSON object with its stable id; a story without a readable date is \
-            dated now with "publishedAtEstimated": true. Problems go to stderr, and the exit status is 1 \
-            if there were any.
+            dated now with "publishedAtEstimated": true; an item without a title gets its first sentence \
+            as headline, with "headlineDerived": true. Items that are not stories (no title and no text) \
+            are skipped, each named with its reason on stderr. Problems go to stderr, and the exit status \
+            is 1 if the document could not be read.
             """)
 
     @Argument(help: ArgumentHelp("The document: a file, an http(s) URL, or - for stdin.", valueName: "file|url"))
@@ -75,11 +77,18 @@ struct IngestParseCommand: AsyncParsableCommand {
             }
         case .document(let data):
             do {
-                let (format, items) = try await FeedReader.parse(data, source: name)
-                report("\(input): \(format.rawValue), \(items.count) stories")
-                for (number, item) in items.enumerated() {
+                let document = try await FeedReader.parse(data, source: name)
+                let skipped = document.skipped.isEmpty ? "" : ", \(document.skipped.count) items skipped"
+                report("\(input): \(document.format.rawValue), \(document.items.count) stories\(skipped)")
+                for skipped in document.skipped {
+                    report("\(input): skipped \(skipped)")
+                }
+                for item in document.items {
                     if let date = item.unreadDate {
-                        report("\(input): story \(number + 1): the date \"\(date)\" cannot be read; dated now, marked as estimated")
+                        report("\(input): item \(item.position): the date \"\(date)\" cannot be read; dated now, marked as estimated")
+                    }
+                    if item.headlineDerived {
+                        report("\(input): item \(item.position): no title; the headline is made from its text")
                     }
                     try emit(item.input.story(receivedAt: now))
                 }

@@ -48,26 +48,32 @@ public struct StoryIntake: Sendable {
     /// Accepts a whole document (feed, story file or digest), journaling its stories before returning.
     /// - Throws: ``ControlFailure`` with code `badRequest` when the document cannot be read.
     public func submit(document request: SubmitDocumentRequest) async throws -> SubmitResult {
-        let items: [FeedItem]
+        let document: FeedDocument
         do {
-            items = try await FeedReader.parse(request.data, source: request.source).1
+            document = try await FeedReader.parse(request.data, source: request.source)
         } catch {
             runtime.counters.increment("document_errors")
             throw ControlFailure(code: .badRequest, message: "\(request.source): \(error.message)")
         }
-        return try await submit(items: items, source: request.source)
+        return try await submit(document, source: request.source)
     }
 
-    /// Journals the stories of parsed items (numbered from 1) before returning.
-    func submit(items: [FeedItem], source: String?) async throws -> SubmitResult {
+    /// Journals the stories of a parsed document before returning; its skipped items are counted
+    /// (`feed_items_skipped`) and come back as refused, each with its position and reason.
+    func submit(_ document: FeedDocument, source: String?) async throws -> SubmitResult {
+        let items = document.items
+        runtime.counters.increment("feed_items_skipped", by: document.skipped.count)
         let now = Date()
         for item in items where item.unreadDate != nil {
             runtime.logger.debug(
                 "unreadable date; the story is dated when it was received",
                 metadata: ["date": "\(item.unreadDate!)", "source": "\(item.source ?? source ?? "")"])
         }
-        let published = try await publish(items.enumerated().map { ($0.offset + 1, $0.element.input.story(receivedAt: now)) })
-        return SubmitResult(accepted: published.accepted, duplicates: published.duplicates)
+        let published = try await publish(
+            items.enumerated().map { ($0.element.position > 0 ? $0.element.position : $0.offset + 1, $0.element.input.story(receivedAt: now)) })
+        return SubmitResult(
+            accepted: published.accepted, refused: document.skipped.map { SubmitResult.Refused(line: $0.position, error: $0.description) },
+            duplicates: published.duplicates)
     }
 
     /// Journals stored stories again, unchanged (ids, clusters and dates kept) and without the duplicate

@@ -52,7 +52,7 @@ enum FeedParseBenchmark {
         for _ in 0..<3 {
             let start = Date()
             items = 0
-            for document in documents { items += try FeedReader.read(document).1.count }
+            for document in documents { items += try FeedReader.read(document).items.count }
             best = min(best, Date().timeIntervalSince(start))
         }
         return Result(

@@ -7,7 +7,8 @@ import Testing
 @Suite("Feed formats and normalisation")
 struct FeedFormatTests {
     func read(_ text: String) throws -> (InputFormat, [FeedItem]) {
-        try FeedReader.read(Data(text.utf8), source: "fallback")
+        let document = try FeedReader.read(Data(text.utf8), source: "fallback")
+        return (document.format, document.items)
     }
 
     @Test("RSS 2.0: CDATA, entities, xml:base, relative links, tracking parameters and a zone-named date")
@@ -141,13 +142,13 @@ struct FeedFormatTests {
     func wrongEncodings() throws {
         // Declared Latin-1, really UTF-8.
         let utf8 = try FeedReader.read(Data(#"<?xml version="1.0" encoding="ISO-8859-1"?><rss><channel><item><title>Türkiye talks</title></item></channel></rss>"#.utf8))
-        #expect(utf8.1.first?.headline == "Türkiye talks")
+        #expect(utf8.items.first?.headline == "Türkiye talks")
         // Declared UTF-8, really Latin-1.
         var latin1 = Data(#"<?xml version="1.0" encoding="UTF-8"?><rss><channel><item><title>S"#.utf8)
         latin1.append(0xE3)  // ã in Latin-1
         latin1.append(contentsOf: Array("o Paulo</title></item></channel></rss>".utf8))
         let decoded = try FeedReader.read(latin1)
-        #expect(decoded.1.first?.headline == "São Paulo")
+        #expect(decoded.items.first?.headline == "São Paulo")
     }
 
     @Test("invalid UTF-8 that crashes XMLParser is decoded first, and the stage survives", arguments: [
@@ -168,7 +169,7 @@ struct FeedFormatTests {
             <!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://\(secret.path)"> <!ENTITY a "aaaaaaaaaa"> <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>
             <rss><channel><item><title>Entity &xxe; and &b;</title><description>x</description></item></channel></rss>
             """
-        let items = try FeedReader.read(Data(xxe.utf8)).1
+        let items = try FeedReader.read(Data(xxe.utf8)).items
         let headline = try #require(items.first?.headline)
         #expect(!headline.contains("TOP SECRET"))
         #expect(!headline.contains("aaaaaaaaaa"))

@@ -9,8 +9,42 @@ final class XMLNode {
     let name: String
     let namespace: String?
     let attributes: [String: String]
-    var children: [XMLNode] = []
-    var text = ""
+    private(set) var children: [XMLNode] = []
+    /// The direct text before each child and after the last: `segments[i]` precedes `children[i]`,
+    /// so mixed content (`Election <b>results</b> are in`) keeps its order.
+    private var segments = [""]
+
+    /// The element's own text (without its children's), as the parser gave it.
+    var text: String { segments.count == 1 ? segments[0] : segments.joined() }
+
+    /// Adds text at the end of the element's content.
+    func append(text: String) { segments[segments.count - 1] += text }
+
+    /// Adds a child at the end of the element's content.
+    func append(child: XMLNode) {
+        children.append(child)
+        segments.append("")
+    }
+
+    /// The text of this element and everything below it, in document order; block-level XHTML
+    /// elements (`p`, `div`, `br`, `li`…) start a new line.
+    var innerText: String {
+        var output = ""
+        appendInnerText(to: &output)
+        return output
+    }
+
+    private func appendInnerText(to output: inout String) {
+        // Depth is bounded by SafeXML.maxDepth, so recursion is safe here.
+        for (index, child) in children.enumerated() {
+            output += segments[index]
+            let block = PlainText.blockElements.contains(child.name.lowercased())
+            if block { output += "\n" }
+            child.appendInnerText(to: &output)
+            if block { output += "\n" }
+        }
+        output += segments[segments.count - 1]
+    }
 
     init(name: String, namespace: String?, attributes: [String: String]) {
         self.name = name
@@ -57,6 +91,8 @@ final class XMLNode {
 public struct FeedParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What was wrong, for the user.
     public let message: String
+    /// An error saying `message`.
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 
@@ -120,7 +156,7 @@ enum SafeXML {
     static func sanitize(_ text: String) -> String {
         var text = text
         if text.hasPrefix("<?xml"), let end = text.range(of: "?>") { text.removeSubrange(text.startIndex..<end.upperBound) }
-        if let start = text.range(of: "<!DOCTYPE", options: .caseInsensitive) {
+        if let start = doctypeInProlog(text) {
             var depth = 0
             var index = start.upperBound
             while index < text.endIndex {
@@ -160,6 +196,33 @@ enum SafeXML {
         return output
     }
 
+    /// The `<!DOCTYPE` of the prolog (before the root element, after white space, comments and
+    /// processing instructions), if any. One later in the document is content: inside CDATA it is
+    /// text, and anywhere else the parser refuses it.
+    static func doctypeInProlog(_ text: String) -> Range<String.Index>? {
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if character.isWhitespace || character == "\u{FEFF}" {
+                index = text.index(after: index)
+                continue
+            }
+            let rest = text[index...]
+            if rest.hasPrefix("<!--") {
+                guard let end = rest.range(of: "-->") else { return nil }
+                index = end.upperBound
+            } else if rest.hasPrefix("<?") {
+                guard let end = rest.range(of: "?>") else { return nil }
+                index = end.upperBound
+            } else if rest.prefix(9).uppercased() == "<!DOCTYPE" {
+                return index..<text.index(index, offsetBy: 9)
+            } else {
+                return nil
+            }
+        }
+        return nil
+    }
+
     final class TreeBuilder: NSObject, XMLParserDelegate {
         var root: XMLNode?
         var stack: [XMLNode] = []
@@ -175,7 +238,7 @@ enum SafeXML {
                 return
             }
             let node = XMLNode(name: elementName, namespace: namespaceURI?.isEmpty == false ? namespaceURI : nil, attributes: attributes)
-            if let parent = stack.last { parent.children.append(node) } else { root = node }
+            if let parent = stack.last { parent.append(child: node) } else { root = node }
             stack.append(node)
         }
 
@@ -184,11 +247,11 @@ enum SafeXML {
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            stack.last?.text += string
+            stack.last?.append(text: string)
         }
 
         func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-            stack.last?.text += String(decoding: CDATABlock, as: UTF8.self)
+            stack.last?.append(text: String(decoding: CDATABlock, as: UTF8.self))
         }
     }
 }

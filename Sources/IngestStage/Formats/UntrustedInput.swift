@@ -38,9 +38,9 @@ public enum UntrustedInput {
                     stories += 1
                 }
             }
-        } else if let (_, items) = try? FeedReader.read(data, source: "fuzz") {
-            for item in items { _ = item.input.story(receivedAt: received) }
-            stories += items.count
+        } else if let document = try? FeedReader.read(data, source: "fuzz") {
+            for item in document.items { _ = item.input.story(receivedAt: received) }
+            stories += document.items.count
         }
         let text = String(decoding: data.prefix(4096), as: UTF8.self)
         _ = FeedDate.parse(text)

@@ -70,17 +70,25 @@ struct FeedPoller {
                     url: feed.url, validators: nil, accepted: 0, duplicates: 0, notModified: true, next: Self.nextPoll(after: feed))
                 counters.increment("feed_not_modified")
             case .fetched(let data, let newValidators):
-                let items: [FeedItem]
+                let document: FeedDocument
                 // Marked first: if reading this document kills the process, the restart counts it as a
                 // failure and backs off instead of fetching and crashing again at once.
                 try await registry.markReading(url: feed.url)
                 do {
-                    items = try await FeedReader.parse(data, source: feed.name ?? URL(string: feed.url)?.host).1
+                    document = try await FeedReader.parse(data, source: feed.name ?? URL(string: feed.url)?.host)
                 } catch {
                     try await failed(feed, "\(feed.url) is not a feed that can be read: \(error.message)", retryAfter: nil)
                     return
                 }
-                let result = try await intake.submit(items: items, source: feed.name)
+                let result = try await intake.submit(document, source: feed.name)
+                if !document.skipped.isEmpty {
+                    logger.notice(
+                        "polled feed has items that are not stories",
+                        metadata: [
+                            "url": "\(feed.url)", "skipped": "\(document.skipped.count)",
+                            "first": "\(document.skipped.prefix(3).map(\.description).joined(separator: "; "))",
+                        ])
+                }
                 try await registry.recordSuccess(
                     url: feed.url, validators: newValidators, accepted: result.accepted.count, duplicates: result.duplicates.count,
                     notModified: false, next: Self.nextPoll(after: feed))

@@ -12,6 +12,8 @@ public enum InputFormat: String, Sendable, CaseIterable {
     case rdf
     /// Atom 0.3 or 1.0.
     case atom
+    /// Microsoft's Channel Definition Format (a `<CHANNEL>` of `<ITEM>`s).
+    case cdf
     /// A story file: a headline line, a blank line, the body.
     case plainStory = "plain-story"
     /// A digest: an article, then a list of headlines, each its own story.

@@ -21,6 +21,9 @@ public struct Story: Codable, Sendable, Hashable {
     public var publishedAtEstimated: Bool?
     /// Its language as a BCP 47 tag such as `en`, if known.
     public var language: String?
+    /// True when the source gave no headline and `ingest` made one from the text (its first sentence,
+    /// at most about 120 characters); absent otherwise.
+    public var headlineDerived: Bool?
     /// When `ingest` accepted it.
     public var receivedAt: Date
     /// The near-duplicate cluster: the id of the first story `ingest` saw that is the same story re-sent
@@ -30,7 +33,8 @@ public struct Story: Codable, Sendable, Hashable {
     /// Creates a story.
     public init(
         id: String, headline: String, body: String, url: String? = nil, source: String? = nil,
-        publishedAt: Date? = nil, publishedAtEstimated: Bool? = nil, language: String? = nil, receivedAt: Date = Date()
+        publishedAt: Date? = nil, publishedAtEstimated: Bool? = nil, language: String? = nil, headlineDerived: Bool? = nil,
+        receivedAt: Date = Date()
     ) {
         self.id = id
         self.headline = headline
@@ -40,6 +44,7 @@ public struct Story: Codable, Sendable, Hashable {
         self.publishedAt = publishedAt
         self.publishedAtEstimated = publishedAtEstimated
         self.language = language
+        self.headlineDerived = headlineDerived
         self.receivedAt = receivedAt
     }
 }

@@ -19,12 +19,16 @@ public struct StoryInput: Sendable, Hashable {
     public var publishedAt: String?
     /// Its language, such as `en`.
     public var language: String?
+    /// True when the headline was made from the text because the source gave none (feeds only; not
+    /// part of the JSON input).
+    public var headlineDerived: Bool?
 
     /// Creates an input story.
     public init(
         headline: String, body: String, id: String? = nil, url: String? = nil, source: String? = nil,
-        publishedAt: String? = nil, language: String? = nil
+        publishedAt: String? = nil, language: String? = nil, headlineDerived: Bool? = nil
     ) {
+        self.headlineDerived = headlineDerived
         self.headline = headline
         self.body = body
         self.id = id
@@ -113,7 +117,7 @@ public struct StoryInput: Sendable, Hashable {
             id: StoryIdentity.id(for: self), headline: StoryText.clean(headline).trimmingWhitespace,
             body: StoryText.clean(body).trimmingWhitespace, url: url, source: source.map(StoryText.clean),
             publishedAt: published ?? receivedAt, publishedAtEstimated: published == nil ? true : nil, language: language,
-            receivedAt: receivedAt)
+            headlineDerived: headlineDerived, receivedAt: receivedAt)
     }
 }
 
