@@ -77,8 +77,13 @@ chaos: deps-test ## The fault tests at 100,000 stories (CHAOS_STORIES=N to chang
 fuzz: deps ## libFuzzer over ingest's parsers for FUZZ_SECONDS (default 300); crash inputs go to Tests/StageTests/FuzzInputs
 	@RUN_DIR=$(RUN_DIR) scripts/fuzz.sh
 
-model: build ## Retrain the bundled topic classifier from seeds/labelled.jsonl (commit the result)
-	$(DEBUG_BIN)/tag train --data seeds/labelled.jsonl --out Sources/TagStage/Resources/topics.model
+IPTC ?= ../shared/data/iptc/mediatopics.json
+NER  ?= ../shared/data/ner
+
+model: build-release ## Regenerate the taxonomy and retrain the bundled topic and entity models from data/ (commit the result)
+	python3 scripts/generate-taxonomy.py --mediatopics $(IPTC)
+	$(RELEASE_BIN)/tag train --data data/topics --data seeds/labelled.jsonl --definitions $(IPTC) --min-examples 40 --hold-out 10 --out run/topics-heldout.model
+	$(RELEASE_BIN)/tag train --data data/topics --data seeds/labelled.jsonl --definitions $(IPTC) --min-examples 40 --out Sources/TagStage/Resources/topics.model
 
 clean: ## Remove build products and the run directory
 	rm -rf .build .build-fuzz $(RUN_DIR)

@@ -17,13 +17,19 @@ struct TaggedField {
     }
 }
 
+/// A keyword's topic and weight (1 for a keyword that needs company, 3 for a strong one).
+struct KeywordRef: Sendable, Hashable {
+    let topic: Int
+    let weight: Int
+}
+
 /// Finds entities and topics in stories. Immutable once built, so one tagger serves every task.
-public struct Tagger: Sendable {
+public struct Tagger: Sendable, CustomStringConvertible {
     /// The tagger's version string, recorded in every tagged story.
     public let version: String
     private let entities: PhraseMatcher<Int>
     private let entries: [GazetteerEntry]
-    private let keywords: PhraseMatcher<Int>
+    private let keywords: PhraseMatcher<[KeywordRef]>
     private let topics: [TaxonomyTopic]
     private let topicIndexByCode: [String: Int]
     private let classifier: TopicClassifier?
@@ -34,8 +40,18 @@ public struct Tagger: Sendable {
     public init(gazetteer: Gazetteer, taxonomy: Taxonomy, classifier: TopicClassifier? = nil) {
         self.entities = PhraseMatcher(
             gazetteer.entries.enumerated().flatMap { index, entry in entry.aliases.map { (phrase: $0, value: index) } })
-        self.keywords = PhraseMatcher(
-            taxonomy.topics.enumerated().flatMap { index, topic in topic.keywords.map { (phrase: $0, value: index) } })
+        // One phrase may signal several topics ("tariffs": economy and international trade).
+        var keywordOrder: [String] = []
+        var keywordTopics: [String: [KeywordRef]] = [:]
+        for (index, topic) in taxonomy.topics.enumerated() {
+            let refs = topic.keywords.map { ($0, KeywordRef(topic: index, weight: 1)) }
+                + (topic.strong ?? []).map { ($0, KeywordRef(topic: index, weight: TaxonomyTopic.strongWeight)) }
+            for (phrase, ref) in refs {
+                if keywordTopics[phrase] == nil { keywordOrder.append(phrase) }
+                keywordTopics[phrase, default: []].append(ref)
+            }
+        }
+        self.keywords = PhraseMatcher(keywordOrder.map { (phrase: $0, value: keywordTopics[$0]!) })
         self.entries = gazetteer.entries
         self.nameFinder = NameFinder(givenNames: gazetteer.givenNames)
         self.topics = taxonomy.topics
@@ -45,6 +61,10 @@ public struct Tagger: Sendable {
         let model = classifier.map { " model/\($0.header.trainedOn)@\(RFC3339.format($0.header.trainedAt))" } ?? ""
         self.version = "tagger/1 gazetteer/\(gazetteer.entries.count) taxonomy/\(taxonomy.version)\(model)"
     }
+
+    /// The tagger in one line (its version): service-lifecycle logs describe their services, and the
+    /// derived description would print every weight of the model.
+    public var description: String { "Tagger(\(version))" }
 
     /// The classifier's labels that are not topics of the taxonomy (the tagger ignores them).
     public var unknownModelLabels: [String] {
@@ -172,25 +192,41 @@ public struct Tagger: Sendable {
         return known + foundOrder.map { found[$0]! }
     }
 
+    /// The top-level ancestor of the topic with `code` (itself when it has no parent).
+    private func rootCode(of code: String) -> String {
+        var current = code
+        while let index = topicIndexByCode[current], let parent = topics[index].parent, topicIndexByCode[parent] != nil {
+            current = parent
+        }
+        return current
+    }
+
     private func findTopics(_ fields: [TaggedField], story: Story) -> [TopicTag] {
-        var weights: [Int: Int] = [:]
-        var hits: [Int: [String: Int]] = [:]
+        // Each distinct keyword counts once, with its weight, doubled when it is in the headline.
+        var found: [Int: [String: (weight: Int, field: String, count: Int)]] = [:]
         for field in fields {
             for match in keywords.matches(in: field.tokens) {
                 let phrase = keywords.phrases[match.phrase]
-                let index = phrase.value
-                weights[index, default: 0] += field.weight
-                hits[index, default: [:]]["\(phrase.alias) (\(field.name))", default: 0] += 1
+                for ref in phrase.value {
+                    let weight = ref.weight * field.weight
+                    if let existing = found[ref.topic]?[phrase.alias] {
+                        found[ref.topic]![phrase.alias] = (max(existing.weight, weight), existing.field, existing.count + 1)
+                    } else {
+                        found[ref.topic, default: [:]][phrase.alias] = (weight, field.name, 1)
+                    }
+                }
             }
         }
         var tags: [String: TopicTag] = [:]
-        for (index, weight) in weights where weight >= (topics[index].minWeight ?? 2) {
+        for (index, hits) in found {
             let topic = topics[index]
-            let score = min(1.0, Double(weight) / 6.0)
+            let weight = hits.values.reduce(0) { $0 + $1.weight }
+            guard weight >= (topic.minWeight ?? TaxonomyTopic.defaultMinWeight) else { continue }
+            let score = min(1.0, 0.5 + Double(weight) / 12.0)
             let reason =
                 "keywords: "
-                + hits[index, default: [:]].sorted { $0.key < $1.key }
-                .map { $0.value > 1 ? "\($0.key) x\($0.value)" : $0.key }.joined(separator: ", ")
+                + hits.sorted { $0.key < $1.key }
+                .map { "\($0.key) (\($0.value.field))" + ($0.value.count > 1 ? " x\($0.value.count)" : "") }.joined(separator: ", ")
             tags[topic.code] = TopicTag(code: topic.code, name: topic.name, label: topic.label, score: score, reason: reason)
         }
         // The classifier's topics: a topic the rules also found keeps the higher score and both reasons.
@@ -209,7 +245,13 @@ public struct Tagger: Sendable {
                 }
             }
         }
-        // A story about a child topic is also about its parents.
+        // A story about a child topic is also about its parents, when the rules found the child. A
+        // child only the model found needs the model or the rules to find its top-level topic too: the
+        // model's subtopics are less sure than its top level, and a lone one is dropped.
+        for child in Array(tags.values) where !child.reason.hasPrefix("keywords") {
+            let root = rootCode(of: child.code)
+            if root != child.code, tags[root] == nil { tags[child.code] = nil }
+        }
         for child in Array(tags.values) {
             var parentCode = topics[topicIndexByCode[child.code]!].parent
             while let code = parentCode, let index = topicIndexByCode[code] {

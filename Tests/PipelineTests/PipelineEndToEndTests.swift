@@ -59,7 +59,7 @@ struct PipelineEndToEndTests {
             let hit = try #require(hits.first)
             #expect(hit["id"] as? String == "e2e-iran")
             #expect((hit["entities"] as? [String: [String]])?["place"] == ["Iran"])
-            #expect((hit["topics"] as? [String])?.contains("Trade and tariffs") == true)
+            #expect((hit["topics"] as? [String])?.contains("International trade") == true)
             let storm = try await pipeline.newsctl("search", ["--json", "storm"])
             #expect(storm.stdout.contains("e2e-storm"))
 

@@ -31,7 +31,7 @@ struct TagParseTests {
             #expect(mention["field"] as? String == "headline")
             #expect(mention["start"] as? Int == 38 && mention["end"] as? Int == 42)
             let topics = first["topics"] as? [[String: Any]] ?? []
-            #expect(topics.contains { ($0["label"] as? String) == "Trade and tariffs" && ($0["reason"] as? String)?.contains("tariffs") == true }, "\(topics)")
+            #expect(topics.contains { ($0["label"] as? String) == "International trade" && ($0["reason"] as? String)?.contains("tariffs") == true }, "\(topics)")
         }
     }
 }

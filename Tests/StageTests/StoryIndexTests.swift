@@ -63,7 +63,7 @@ struct StoryIndexTests {
         let hit = try #require(result.hits.first)
         #expect(hit.id == "s1")
         #expect(hit.entities["place"] == ["Iran"])
-        #expect(hit.topics.contains("Trade and tariffs"))
+        #expect(hit.topics.contains("International trade"))
         #expect(hit.source == "Example Wire")
         #expect(hit.score > 0)
     }

@@ -63,16 +63,22 @@ extension TopicClassifier {
             func vector() throws -> SparseVector {
                 let count = Int(try reader.uint32())
                 guard count <= 1 << header.settings.bits else { throw TagDataError(file: path, message: "corrupt weights") }
-                var vector = SparseVector(indices: [], values: [])
-                vector.indices.reserveCapacity(count)
-                vector.values.reserveCapacity(count)
-                for _ in 0..<count {
-                    let index = try reader.uint32()
-                    guard index < 1 << header.settings.bits else { throw TagDataError(file: path, message: "corrupt weights") }
-                    vector.indices.append(Int32(index))
-                    vector.values.append(Float(bitPattern: try reader.uint32()))
+                // The pairs are read in one pass over the raw bytes: a model holds a million of them.
+                let pairs = try reader.bytes(count * 8)
+                var indices = [Int32](repeating: 0, count: count)
+                var values = [Float](repeating: 0, count: count)
+                let limit = UInt32(1 << header.settings.bits)
+                let valid = pairs.withUnsafeBytes { raw -> Bool in
+                    for position in 0..<count {
+                        let index = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position * 8, as: UInt32.self))
+                        guard index < limit else { return false }
+                        indices[position] = Int32(index)
+                        values[position] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position * 8 + 4, as: UInt32.self)))
+                    }
+                    return true
                 }
-                return vector
+                guard valid else { throw TagDataError(file: path, message: "corrupt weights") }
+                return SparseVector(indices: indices, values: values)
             }
             let unseen = log(Float(header.trainedOn + 1)) + 1
             var idf = [Float](repeating: unseen, count: 1 << header.settings.bits)
@@ -82,7 +88,7 @@ extension TopicClassifier {
             guard header.biases.count == header.labels.count, header.thresholds.count == header.labels.count else {
                 throw TagDataError(file: path, message: "corrupt header")
             }
-            return TopicClassifier(header: header, features: TextFeatures(bits: header.settings.bits, idf: idf), weights: weights)
+            return TopicClassifier(header: header, features: TextFeatures(bits: header.settings.bits, idf: idf, stems: header.settings.stems ?? false), weights: weights)
         } catch let error as TagDataError {
             throw error
         } catch {

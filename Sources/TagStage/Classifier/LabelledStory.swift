@@ -9,17 +9,47 @@ public struct LabelledStory: Sendable, Hashable {
     /// Its labels (topic codes or any names the user chose).
     public var labels: [String]
 
-    /// Parses one line.
+    /// Creates a labelled story.
+    public init(input: StoryInput, labels: [String]) {
+        self.input = input
+        self.labels = labels
+    }
+
+    /// Parses one line. A story with an empty or missing body (a headline-only item) gets its headline
+    /// as body, as ``FeedItem`` gives it at run time, so training sees what tagging will.
     /// - Throws: ``StoryInputError`` for a line that is not a story or whose `labels` is not an array
     ///   of strings.
     public static func parse(line: some StringProtocol) throws(StoryInputError) -> LabelledStory {
-        let input = try StoryInput.parse(line: line)
-        let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        var object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        var text = String(line)
+        if var fields = object, let headline = fields["headline"] as? String, ((fields["body"] as? String) ?? "").isEmpty {
+            fields["body"] = headline
+            object = fields
+            if let data = try? JSONSerialization.data(withJSONObject: fields) { text = String(decoding: data, as: UTF8.self) }
+        }
+        let input = try StoryInput.parse(line: text)
         guard let raw = object?["labels"] else { return LabelledStory(input: input, labels: []) }
         guard let labels = raw as? [String] else {
             throw StoryInputError(message: "field \"labels\" must be an array of strings")
         }
         return LabelledStory(input: input, labels: labels)
+    }
+
+    /// Every labelled story of the JSON Lines files at `paths`, in order; a directory stands for its
+    /// `.jsonl` files, sorted by name.
+    public static func load(paths: [String]) throws(StoryInputError) -> [LabelledStory] {
+        var stories: [LabelledStory] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+                guard !names.isEmpty else { throw StoryInputError(message: "\(path) has no .jsonl files") }
+                for name in names { stories += try load(path: path + "/" + name) }
+            } else {
+                stories += try load(path: path)
+            }
+        }
+        return stories
     }
 
     /// Every labelled story of a JSON Lines file, in order.

@@ -17,18 +17,26 @@ public struct TextFeatures: Sendable {
     public let bits: Int
     /// Inverse document frequency per bucket (1 for buckets unseen in training).
     public let idf: [Float]
+    /// Whether a word longer than ``stemLength`` letters also counts by its first ``stemLength``
+    /// (a crude stem: "elections" and "electoral" share "elect"), so that other outlets' word forms
+    /// meet the training stories' ones.
+    public let stems: Bool
+    /// The length of a stem, in bytes of the folded word.
+    public static let stemLength = 5
 
     /// Features without IDF weighting (all 1), for counting document frequencies.
-    public init(bits: Int) {
+    public init(bits: Int, stems: Bool = false) {
         self.bits = bits
         self.idf = [Float](repeating: 1, count: 1 << bits)
+        self.stems = stems
     }
 
     /// Features with the given IDF table (`1 << bits` entries).
-    public init(bits: Int, idf: [Float]) {
+    public init(bits: Int, idf: [Float], stems: Bool = false) {
         precondition(idf.count == 1 << bits, "the idf table must have one entry per bucket")
         self.bits = bits
         self.idf = idf
+        self.stems = stems
     }
 
     /// The raw term counts of `headline` and `body` by bucket.
@@ -49,6 +57,10 @@ public struct TextFeatures: Sendable {
                 // A word's hash is the token's (FNV-1a of the folded text).
                 let hash = token.hash
                 for _ in 0..<times { buckets.append(Int32(truncatingIfNeeded: hash & mask)) }
+                if stems, token.text.utf8.count > Self.stemLength + 1 {
+                    let stem = FNV1a.hash(String(decoding: token.text.utf8.prefix(Self.stemLength), as: UTF8.self), seed: 0x5157_E300)
+                    for _ in 0..<times { buckets.append(Int32(truncatingIfNeeded: stem & mask)) }
+                }
                 if let previous {
                     // A word pair: the pair's own hash, from the first word's hash and the second word.
                     let pair = FNV1a.hash(token.text, seed: previous ^ 0x9E37_79B9_7F4A_7C15)

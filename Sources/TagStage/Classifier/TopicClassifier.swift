@@ -6,7 +6,7 @@ import NewsModel
 /// trained by dual coordinate descent on the L2-loss (squared hinge) objective, the method of
 /// LIBLINEAR and scikit-learn's `LinearSVC`; each label has its own decision threshold, tuned by
 /// cross-validation on the training data to maximise that label's F1.
-public struct TopicClassifier: Sendable {
+public struct TopicClassifier: Sendable, CustomStringConvertible {
     /// How a model was trained.
     public struct Settings: Sendable, Codable, Hashable {
         /// log2 of the number of feature buckets.
@@ -14,11 +14,14 @@ public struct TopicClassifier: Sendable {
         /// The SVM's cost: larger fits the training data more closely.
         public var cost: Float = 4
         /// Weights smaller than this are dropped from the model (they change no decision measurably).
-        public var prune: Float = 1e-3
+        public var prune: Float = 0.04
         /// Passes over the training data per label.
         public var epochs = 15
         /// Folds for tuning the thresholds (0 or 1: every threshold is 0).
         public var folds = 3
+        /// Whether words also count by their stems (``TextFeatures/stems``); absent (off) in older
+        /// models.
+        public var stems: Bool? = true
         /// Creates the default settings.
         public init() {}
     }
@@ -39,6 +42,13 @@ public struct TopicClassifier: Sendable {
         public var trainedOn: Int
         /// When it was trained.
         public var trainedAt: Date
+        /// The labels a story without any predicted one may still get its best of (IPTC top-level
+        /// codes when the model has them, else every label); absent in older models.
+        public var primaryLabels: [String]?
+        /// How far below its threshold the best primary label may score and still be given to a story
+        /// that has no primary label: the lowest score at which such guesses were right two times in three
+        /// the time in cross-validation. Absent: no such guess.
+        public var fallbackFloor: Float?
     }
 
     /// The labels, biases, thresholds and training facts.
@@ -57,18 +67,32 @@ public struct TopicClassifier: Sendable {
         self.header = header
         self.features = features
         self.weights = weights
+        // Buffers, not arrays, in these loops: a model has a million weights and this runs at start-up.
         var counts = [Int32](repeating: 0, count: (1 << features.bits) + 1)
-        for vector in weights { for index in vector.indices { counts[Int(index) + 1] += 1 } }
-        for bucket in 1..<counts.count { counts[bucket] += counts[bucket - 1] }
+        counts.withUnsafeMutableBufferPointer { counts in
+            for vector in weights { vector.indices.withUnsafeBufferPointer { for index in $0 { counts[Int(index) + 1] += 1 } } }
+            for bucket in 1..<counts.count { counts[bucket] += counts[bucket - 1] }
+        }
         var fill = counts
         var ids = [UInt16](repeating: 0, count: Int(counts.last!))
         var values = [Float](repeating: 0, count: Int(counts.last!))
-        for (label, vector) in weights.enumerated() {
-            for (index, value) in zip(vector.indices, vector.values) {
-                let slot = Int(fill[Int(index)])
-                ids[slot] = UInt16(label)
-                values[slot] = value
-                fill[Int(index)] += 1
+        fill.withUnsafeMutableBufferPointer { fill in
+            ids.withUnsafeMutableBufferPointer { ids in
+                values.withUnsafeMutableBufferPointer { values in
+                    for (label, vector) in weights.enumerated() {
+                        vector.indices.withUnsafeBufferPointer { indices in
+                            vector.values.withUnsafeBufferPointer { weights in
+                                for position in 0..<indices.count {
+                                    let bucket = Int(indices[position])
+                                    let slot = Int(fill[bucket])
+                                    ids[slot] = UInt16(label)
+                                    values[slot] = weights[position]
+                                    fill[bucket] += 1
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         offsets = counts
@@ -78,6 +102,9 @@ public struct TopicClassifier: Sendable {
 
     /// The labels it knows.
     public var labels: [String] { header.labels }
+
+    /// The model in one line: its labels and training size, not its weights.
+    public var description: String { "TopicClassifier(\(header.labels.count) labels, trained on \(header.trainedOn))" }
 
     /// Every label's score (the SVM margin minus the label's threshold: positive means predicted).
     public func scores(headline: String, body: String) -> [Float] {
@@ -111,8 +138,23 @@ public struct TopicClassifier: Sendable {
     }
 
     private func predicted(_ scores: [Float]) -> [(label: String, score: Float)] {
-        scores.enumerated().filter { $0.element > 0 }.map { (header.labels[$0.offset], $0.element) }.sorted { $0.1 > $1.1 }
+        var predicted = scores.enumerated().filter { $0.element > 0 }.map { (header.labels[$0.offset], $0.element) }
+        if let floor = header.fallbackFloor, !primary.isEmpty, !primary.contains(where: { scores[$0] > 0 }),
+            let best = primary.max(by: { scores[$0] < scores[$1] }), scores[best] >= floor
+        {
+            predicted.append((header.labels[best], scores[best]))
+        }
+        return predicted.sorted { $0.1 > $1.1 }
     }
+
+    /// The indices of ``Header/primaryLabels``.
+    private var primary: [Int] {
+        guard let labels = header.primaryLabels else { return [] }
+        return labels.compactMap { header.labels.firstIndex(of: $0) }
+    }
+
+    /// Whether `label` is an IPTC top-level code (`medtop:NN000000`).
+    static func isTopLevel(_ label: String) -> Bool { label.hasPrefix("medtop:") && label.hasSuffix("000000") }
 }
 
 // MARK: - Training
@@ -122,19 +164,21 @@ extension TopicClassifier {
     /// Dispatch: call it from a dedicated thread, not from async code.
     public static func train(_ stories: [LabelledStory], settings: Settings = Settings()) -> TopicClassifier {
         let labels = Array(Set(stories.flatMap(\.labels))).sorted()
-        let raw = TextFeatures(bits: settings.bits)
+        let raw = TextFeatures(bits: settings.bits, stems: settings.stems ?? false)
         // Document frequencies, then IDF (smoothed, as scikit-learn's TfidfVectorizer does).
         var documentFrequency = [Float](repeating: 0, count: 1 << settings.bits)
         let counts = stories.map { raw.counts(headline: $0.input.headline, body: $0.input.body) }
         for document in counts { for bucket in document.keys { documentFrequency[Int(bucket)] += 1 } }
         let total = Float(stories.count)
         let idf = documentFrequency.map { log((1 + total) / (1 + $0)) + 1 }
-        let features = TextFeatures(bits: settings.bits, idf: idf)
+        let features = TextFeatures(bits: settings.bits, idf: idf, stems: settings.stems ?? false)
         let vectors = stories.map { features.vector(headline: $0.input.headline, body: $0.input.body) }
         let targets = labels.map { label in stories.map { $0.labels.contains(label) } }
 
         // Thresholds from cross-validation: each fold's stories scored by a model trained on the others.
         var thresholds = [Float](repeating: 0, count: labels.count)
+        let primaryLabels = labels.contains(where: isTopLevel) ? labels.filter(isTopLevel) : labels
+        var fallbackFloor: Float?
         if settings.folds > 1 && stories.count >= settings.folds * 2 {
             var heldOutScores = [[Float]](repeating: [Float](repeating: 0, count: stories.count), count: labels.count)
             let fold = (0..<stories.count).map { $0 % settings.folds }
@@ -151,11 +195,15 @@ extension TopicClassifier {
             for label in labels.indices {
                 thresholds[label] = bestThreshold(scores: heldOutScores[label], targets: targets[label])
             }
+            let primary = primaryLabels.compactMap { labels.firstIndex(of: $0) }
+            fallbackFloor = Self.fallbackFloor(
+                scores: heldOutScores, thresholds: thresholds, targets: targets, primary: primary, stories: stories.count)
         }
         let models = trainLabels(vectors: vectors, targets: targets, settings: settings, keepDense: false)
         let header = Header(
             labels: labels, biases: models.map(\.bias), thresholds: thresholds, settings: settings, trainedOn: stories.count,
-            trainedAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))  // whole seconds, as the file keeps it
+            trainedAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),  // whole seconds, as the file keeps it
+            primaryLabels: primaryLabels, fallbackFloor: fallbackFloor)
         return TopicClassifier(header: header, features: features, weights: models.map(\.weights))
     }
 
@@ -226,6 +274,27 @@ extension TopicClassifier {
             values.append(weight)
         }
         return LabelModel(weights: SparseVector(indices: indices, values: values), bias: bias, dense: w)
+    }
+
+    /// The fallback floor from held-out scores: among stories with a primary label but none predicted,
+    /// the best primary label's guesses, best first; the floor is the lowest score down to which at
+    /// least two thirds of them were right (none: nil).
+    static func fallbackFloor(scores: [[Float]], thresholds: [Float], targets: [[Bool]], primary: [Int], stories: Int) -> Float? {
+        var guesses: [(score: Float, right: Bool)] = []
+        for story in 0..<stories {
+            guard primary.contains(where: { targets[$0][story] }) else { continue }
+            let margins = primary.map { scores[$0][story] - thresholds[$0] }
+            guard !margins.contains(where: { $0 > 0 }), let best = margins.indices.max(by: { margins[$0] < margins[$1] }) else { continue }
+            guesses.append((margins[best], targets[primary[best]][story]))
+        }
+        guesses.sort { $0.score > $1.score }
+        var right = 0
+        var floor: Float?
+        for (count, guess) in guesses.enumerated() {
+            if guess.right { right += 1 }
+            if 3 * right >= 2 * (count + 1) { floor = guess.score }
+        }
+        return floor
     }
 
     /// The threshold that maximises F1 over held-out scores, kept within [-0.5, 0.5] of the SVM's own 0.
