@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "TagStage",
             dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle],
-            resources: [.copy("Resources/gazetteer"), .copy("Resources/taxonomy.json"), .copy("Resources/TAXONOMY-NOTICE.md"), .copy("Resources/topics.model")]
+            resources: [.copy("Resources/gazetteer"), .copy("Resources/taxonomy.json"), .copy("Resources/TAXONOMY-NOTICE.md"), .copy("Resources/topics.model"), .copy("Resources/entities.model")]
         ),
         .target(
             name: "IndexStage",

@@ -8,7 +8,7 @@ public struct TagCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tag",
         abstract: "Tag stories with entities (places, organisations, people) and topics.",
-        subcommands: [TagRunCommand.self, TagParseCommand.self, TagTrainCommand.self, TagEvalCommand.self],
+        subcommands: [TagRunCommand.self, TagParseCommand.self, TagTrainCommand.self, TagTrainEntitiesCommand.self, TagEvalCommand.self],
         defaultSubcommand: TagRunCommand.self)
 
     public init() {}
@@ -31,6 +31,12 @@ struct TaggerOptions: ParsableArguments {
     @Flag(help: "Tag with the gazetteer and the taxonomy's keywords only, without a classifier model.")
     var noModel = false
 
+    @Option(name: .customLong("entity-model"), help: ArgumentHelp("Entity model from `tag train-entities` (default: the bundled one).", valueName: "file"))
+    var entityModel: String?
+
+    @Flag(name: .customLong("no-entity-model"), help: "Find entities with the gazetteer and name rules only, without the entity model.")
+    var noEntityModel = false
+
     /// The tagger built from the chosen data.
     func tagger() throws -> Tagger {
         let gazetteerData = try gazetteer.map { path throws(TagDataError) in
@@ -40,7 +46,9 @@ struct TaggerOptions: ParsableArguments {
             ?? Taxonomy.bundled()
         for file in extraTopics { taxonomyData = try taxonomyData.adding(URL(fileURLWithPath: file)) }
         let classifier = noModel ? nil : try model.map { path throws(TagDataError) in try TopicClassifier.read(from: path) } ?? TopicClassifier.bundled()
-        let tagger = Tagger(gazetteer: gazetteerData, taxonomy: taxonomyData, classifier: classifier)
+        let entities = noEntityModel
+            ? nil : try entityModel.map { path throws(TagDataError) in try EntitySequenceModel.read(from: path) } ?? EntitySequenceModel.bundled()
+        let tagger = Tagger(gazetteer: gazetteerData, taxonomy: taxonomyData, classifier: classifier, entityModel: entities)
         if !tagger.unknownModelLabels.isEmpty {
             FileHandle.standardError.write(
                 Data("warning: the model's labels \(tagger.unknownModelLabels.joined(separator: ", ")) are not topics of the taxonomy; they are ignored\n".utf8))

@@ -34,10 +34,14 @@ public struct Tagger: Sendable, CustomStringConvertible {
     private let topicIndexByCode: [String: Int]
     private let classifier: TopicClassifier?
     private let nameFinder: NameFinder
+    /// The entity model and its linking; without one, entities come from the gazetteer and
+    /// ``NameFinder``'s rules alone.
+    private let entityLinker: EntityLinker?
 
     /// Builds a tagger from a gazetteer, a taxonomy and, optionally, a trained classifier whose labels
     /// are topic codes of the taxonomy (labels the taxonomy does not have are ignored).
-    public init(gazetteer: Gazetteer, taxonomy: Taxonomy, classifier: TopicClassifier? = nil) {
+    public init(gazetteer: Gazetteer, taxonomy: Taxonomy, classifier: TopicClassifier? = nil, entityModel: EntitySequenceModel? = nil) {
+        self.entityLinker = entityModel.map { EntityLinker(evidence: EntityEvidence(gazetteer: gazetteer), model: $0) }
         self.entities = PhraseMatcher(
             gazetteer.entries.enumerated().flatMap { index, entry in entry.aliases.map { (phrase: $0, value: index) } })
         // One phrase may signal several topics ("tariffs": economy and international trade).
@@ -59,7 +63,8 @@ public struct Tagger: Sendable, CustomStringConvertible {
             taxonomy.topics.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { first, _ in first })
         self.classifier = classifier
         let model = classifier.map { " model/\($0.header.trainedOn)@\(RFC3339.format($0.header.trainedAt))" } ?? ""
-        self.version = "tagger/1 gazetteer/\(gazetteer.entries.count) taxonomy/\(taxonomy.version)\(model)"
+        let entities = entityModel.map { " entities/\($0.header.trainedOn)@\(RFC3339.format($0.header.trainedAt))" } ?? ""
+        self.version = "tagger/2 gazetteer/\(gazetteer.entries.count) taxonomy/\(taxonomy.version)\(model)\(entities)"
     }
 
     /// The tagger in one line (its version): service-lifecycle logs describe their services, and the
@@ -74,7 +79,9 @@ public struct Tagger: Sendable, CustomStringConvertible {
     /// The tagger built from the project's bundled data: gazetteer, taxonomy and the classifier trained
     /// on `seeds/labelled.jsonl`.
     public static func bundled() throws(TagDataError) -> Tagger {
-        Tagger(gazetteer: try Gazetteer.bundled(), taxonomy: try Taxonomy.bundled(), classifier: try TopicClassifier.bundled())
+        Tagger(
+            gazetteer: try Gazetteer.bundled(), taxonomy: try Taxonomy.bundled(), classifier: try TopicClassifier.bundled(),
+            entityModel: try EntitySequenceModel.bundled())
     }
 
     /// Tags one story.
@@ -84,7 +91,7 @@ public struct Tagger: Sendable, CustomStringConvertible {
             TaggedField(name: "body", text: story.body, weight: 1),
         ]
         return TaggedStory(
-            story: story, entities: findEntities(fields), topics: findTopics(fields, story: story), taggedAt: date, tagger: version)
+            story: story, entities: entityLinker?.entities(in: fields) ?? findEntities(fields), topics: findTopics(fields, story: story), taggedAt: date, tagger: version)
     }
 
     private func findEntities(_ fields: [TaggedField]) -> [EntityTag] {

@@ -6,9 +6,12 @@ import Testing
 @Suite("The tagger")
 struct TaggerTests {
     let tagger: Tagger
+    /// The tagger without the entity model: the gazetteer and the name rules alone (`--no-entity-model`).
+    let rules: Tagger
 
     init() throws {
         tagger = try Tagger.bundled()
+        rules = Tagger(gazetteer: try Gazetteer.bundled(), taxonomy: try Taxonomy.bundled(), classifier: try TopicClassifier.bundled())
     }
 
     func tag(_ headline: String, _ body: String) -> TaggedStory {
@@ -168,10 +171,10 @@ struct TaggerTests {
         #expect(tagged.entities.first { $0.id == "person:emmanuel-macron" }?.mentions.count == 2)
     }
 
-    @Test("a place named inside an organisation's name gives way to the organisation; a place before it stays a place")
+    @Test("without the entity model: a place named inside an organisation's name gives way to the organisation; a place before it stays a place")
     func placesInsideOrganisations() throws {
-        let tagged = tag(
-            "Bank of Korea holds rates", "The Reserve Bank of India and the University of Toronto agreed. The Iran Foreign Ministry said Korea would reply.")
+        let tagged = rules.tag(Story(id: "t", headline: 
+            "Bank of Korea holds rates", body: "The Reserve Bank of India and the University of Toronto agreed. The Iran Foreign Ministry said Korea would reply."))
         func entity(_ name: String) -> EntityTag? { tagged.entities.first { $0.name == name } }
         let bank = try #require(entity("Bank of Korea"), "\(tagged.entities.map(\.name))")
         #expect(bank.type == .organization && bank.mentions.first?.field == "headline")
@@ -183,10 +186,10 @@ struct TaggerTests {
         #expect(tagged.entities.contains { $0.id == "iso3166:IR" }, "a place before the organisation word stays a place")
     }
 
-    @Test("a name that begins with a known first name is a person, and their surname alone is another mention of them")
+    @Test("without the entity model: a name that begins with a known first name is a person, and their surname alone is another mention of them")
     func firstNamesAndSurnames() throws {
-        let tagged = tag(
-            "Halvorsen warns on rates", "Central banker Ingrid Halvorsen spoke on Tuesday. Later, Halvorsen added that Lumen Works Inc would wait.")
+        let tagged = rules.tag(Story(
+            id: "t", headline: "Halvorsen warns on rates", body: "Central banker Ingrid Halvorsen spoke on Tuesday. Later, Halvorsen added that Lumen Works Inc would wait."))
         let person = try #require(tagged.entities.first { $0.name == "Ingrid Halvorsen" }, "\(tagged.entities.map(\.name))")
         #expect(person.type == .person && person.confidence == 0.5 && person.reason.contains("first name \"Ingrid\""))
         #expect(person.mentions.map(\.field) == ["headline", "body", "body"], "the headline's surname comes first")

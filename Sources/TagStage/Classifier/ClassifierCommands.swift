@@ -31,6 +31,9 @@ struct TagTrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("min-examples"), help: "Learn only labels with at least this many training stories.")
     var minExamples = 1
 
+    @Flag(name: .customLong("top-level"), help: "Learn only IPTC top-level codes (subtopics are then the taxonomy's rules').")
+    var topLevel = false
+
     @Option(help: ArgumentHelp("Also write the stories trained on (definitions added, labels kept) as JSON Lines, for a peer to train on.", valueName: "file"))
     var export: String?
 
@@ -69,12 +72,13 @@ struct TagTrainCommand: AsyncParsableCommand {
         settings.bits = bits
         settings.stems = !noStems
         settings.prune = prune
-        let (paths, out, chosen, definitions, holdOut, minExamples, export) = (data, out, settings, definitions, holdOut, minExamples, export)
+        let (paths, out, chosen, definitions, holdOut, minExamples, export, topLevel) = (data, out, settings, definitions, holdOut, minExamples, export, topLevel)
         let started = ContinuousClock.now
         let (model, set, evaluation) = try await DedicatedThread.run(name: "train") { () throws -> (TopicClassifier, TrainingSet, ClassifierEvaluation?) in
             var set = TrainingSet(stories: try LabelledStory.load(paths: paths), holdOutEvery: holdOut)
             if let definitions { try set.addDefinitions(from: definitions) }
             set.keepLabels(withAtLeast: minExamples)
+            if topLevel { set.keepLabels(where: TagEvalCommand.isTopLevel) }
             if let export {
                 var lines = Data()
                 for story in set.training {
@@ -132,18 +136,46 @@ struct TagEvalCommand: AsyncParsableCommand {
     @Flag(name: .customLong("top-level"), help: "Count only IPTC top-level codes.")
     var topLevel = false
 
+    @Flag(help: "Measure entities instead: --data are annotated CoNLL files, compared as bags of mentions per document and type.")
+    var entities = false
+
+    @Option(name: .customLong("entity-model"), help: ArgumentHelp("With --entities: an entity model instead of the bundled one.", valueName: "file"))
+    var entityModel: String?
+
+    @Option(name: .customLong("held-out"), help: "With --entities: measure only the 1 document in N that `tag train-entities --hold-out N` kept out.")
+    var heldOut = 0
+
     @Flag(help: "Print one JSON object (microF1, macroF1, perLabel, …) instead of text.")
     var json = false
 
     func validate() throws {
         guard !data.isEmpty else { throw ValidationError("give at least one --data file or directory") }
-        guard tagger || model != nil else { throw ValidationError("give --model, or --tagger to measure the whole tagger") }
+        guard tagger || entities || model != nil else { throw ValidationError("give --model, or --tagger to measure the whole tagger") }
     }
 
     /// Whether `code` is an IPTC top-level code.
     static func isTopLevel(_ code: String) -> Bool { code.hasPrefix("medtop:") && code.hasSuffix("000000") }
 
     func run() async throws {
+        if entities {
+            let (paths, entityPath, json, heldOut) = (data, entityModel, json, heldOut)
+            let evaluation = try await DedicatedThread.run(name: "eval") { () throws -> EntityEvaluation in
+                let gazetteer = try Gazetteer.bundled()
+                let model = try entityPath.map { path throws(TagDataError) in try EntitySequenceModel.read(from: path) } ?? EntitySequenceModel.bundled()
+                let tagger = Tagger(gazetteer: gazetteer, taxonomy: Taxonomy(version: "none", topics: []), entityModel: model)
+                var corpus = try EntityCorpus.load(paths: paths)
+                if heldOut > 1 { corpus = corpus.split(holdOutEvery: heldOut).heldOut }
+                return EntityEvaluation.measure(tagger, on: corpus, evidence: EntityEvidence(gazetteer: gazetteer))
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                FileHandle.standardOutput.write(try encoder.encode(evaluation) + Data("\n".utf8))
+            } else {
+                print(evaluation.report)
+            }
+            return
+        }
         let (paths, modelPath, useTagger, taxonomyPath, topLevel) = (data, model, tagger, taxonomy, topLevel)
         let (evaluation, seconds, names) = try await DedicatedThread.run(name: "eval") { () throws -> (ClassifierEvaluation, Double, [String: String]) in
             let stories = try LabelledStory.load(paths: paths)

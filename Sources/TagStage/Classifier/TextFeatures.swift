@@ -58,7 +58,9 @@ public struct TextFeatures: Sendable {
                 let hash = token.hash
                 for _ in 0..<times { buckets.append(Int32(truncatingIfNeeded: hash & mask)) }
                 if stems, token.text.utf8.count > Self.stemLength + 1 {
-                    let stem = FNV1a.hash(String(decoding: token.text.utf8.prefix(Self.stemLength), as: UTF8.self), seed: 0x5157_E300)
+                    // The stem's hash straight from the bytes: no String per token.
+                    var stem: UInt64 = 0x5157_E300
+                    for byte in token.text.utf8.prefix(Self.stemLength) { stem = FNV1a.adding(byte, to: stem) }
                     for _ in 0..<times { buckets.append(Int32(truncatingIfNeeded: stem & mask)) }
                 }
                 if let previous {

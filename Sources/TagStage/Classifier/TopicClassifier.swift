@@ -65,6 +65,7 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
 
     init(header: Header, features: TextFeatures, weights: [SparseVector]) {
         self.header = header
+        self.primary = (header.primaryLabels ?? []).compactMap { header.labels.firstIndex(of: $0) }
         self.features = features
         self.weights = weights
         // Buffers, not arrays, in these loops: a model has a million weights and this runs at start-up.
@@ -147,11 +148,8 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
         return predicted.sorted { $0.1 > $1.1 }
     }
 
-    /// The indices of ``Header/primaryLabels``.
-    private var primary: [Int] {
-        guard let labels = header.primaryLabels else { return [] }
-        return labels.compactMap { header.labels.firstIndex(of: $0) }
-    }
+    /// The indices of ``Header/primaryLabels``, found once.
+    private let primary: [Int]
 
     /// Whether `label` is an IPTC top-level code (`medtop:NN000000`).
     static func isTopLevel(_ label: String) -> Bool { label.hasPrefix("medtop:") && label.hasSuffix("000000") }

@@ -57,13 +57,18 @@ public struct TrainingSet: Sendable {
         }
     }
 
+    /// Keeps only the labels `keep` accepts, in training and held-out stories alike.
+    public mutating func keepLabels(where keep: (String) -> Bool) {
+        training = training.map { LabelledStory(input: $0.input, labels: $0.labels.filter(keep)) }
+        heldOut = heldOut.map { LabelledStory(input: $0.input, labels: $0.labels.filter(keep)) }
+    }
+
     /// Keeps only the labels with at least `minimum` training stories (the others are dropped from
     /// every story, held-out ones too, so they are neither learned nor counted as missed).
     public mutating func keepLabels(withAtLeast minimum: Int) {
         var counts: [String: Int] = [:]
         for story in training { for label in Set(story.labels) { counts[label, default: 0] += 1 } }
         let kept = Set(counts.filter { $0.value >= minimum }.keys)
-        training = training.map { LabelledStory(input: $0.input, labels: $0.labels.filter(kept.contains)) }
-        heldOut = heldOut.map { LabelledStory(input: $0.input, labels: $0.labels.filter(kept.contains)) }
+        keepLabels(where: kept.contains)
     }
 }
