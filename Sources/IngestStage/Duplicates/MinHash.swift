@@ -109,14 +109,9 @@ struct MinHash: Sendable, Hashable {
         return Double(equal) / Double(Self.size)
     }
 
-    /// splitmix64's finaliser: spreads FNV's weak low bits over the whole word.
+    /// SplitMix64's mixer: spreads FNV's weak low bits over the whole word.
     @inline(__always)
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9e37_79b9_7f4a_7c15
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
+    static func mix(_ value: UInt64) -> UInt64 { SplitMix64.mix(value) }
 
     private static let multipliers: [UInt64] = (0..<size).map { mix(UInt64($0) &* 2 &+ 1) | 1 }
     private static let increments: [UInt64] = (0..<size).map { mix(UInt64($0) &+ 0x1_0000) }

@@ -81,7 +81,7 @@ public struct EntitySequenceModel: Sendable, CustomStringConvertible {
         let tokens = context.tokens
         let token = tokens[index]
         @inline(__always) func add(_ template: UInt64, _ value: UInt64) {
-            buckets.append(Int(FeatureMix.mix(template &* 0x9E37_79B9_7F4A_7C15 ^ value) & mask))
+            buckets.append(Int(SplitMix64.mix(template &* 0x9E37_79B9_7F4A_7C15 ^ value) & mask))
         }
         @inline(__always) func hash(_ text: Substring.UTF8View) -> UInt64 {
             var value = FNV1a.offsetBasis
@@ -149,37 +149,7 @@ public struct EntitySequenceModel: Sendable, CustomStringConvertible {
         var count = 0
         var hasCapital = false
         var capitalised = false
-        if raw.utf8.allSatisfy({ $0 < 0x80 }) {
-            for byte in raw.utf8 {
-                let code: UInt8
-                switch byte {
-                case 0x41...0x5A: code = UInt8(ascii: "X")
-                case 0x61...0x7A: code = UInt8(ascii: "x")
-                case 0x30...0x39: code = UInt8(ascii: "d")
-                default: code = byte
-                }
-                if code == UInt8(ascii: "X") {
-                    hasCapital = true
-                    if count == 0 { capitalised = true }
-                }
-                count += 1
-                if count <= 6 { full = FNV1a.adding(code, to: full) }
-                if code != last { short = FNV1a.adding(code, to: short) }
-                last = code
-            }
-            return (full, short, hasCapital, capitalised)
-        }
-        for scalar in raw.unicodeScalars {
-            let code: UInt8
-            if scalar.properties.isUppercase {
-                code = UInt8(ascii: "X")
-            } else if scalar.properties.isLowercase {
-                code = UInt8(ascii: "x")
-            } else if scalar.properties.numericType != nil {
-                code = UInt8(ascii: "d")
-            } else {
-                code = UInt8(truncatingIfNeeded: scalar.value & 0x7F)
-            }
+        func add(_ code: UInt8) {
             if code == UInt8(ascii: "X") {
                 hasCapital = true
                 if count == 0 { capitalised = true }
@@ -188,6 +158,28 @@ public struct EntitySequenceModel: Sendable, CustomStringConvertible {
             if count <= 6 { full = FNV1a.adding(code, to: full) }
             if code != last { short = FNV1a.adding(code, to: short) }
             last = code
+        }
+        if raw.utf8.allSatisfy({ $0 < 0x80 }) {
+            for byte in raw.utf8 {
+                switch byte {
+                case 0x41...0x5A: add(UInt8(ascii: "X"))
+                case 0x61...0x7A: add(UInt8(ascii: "x"))
+                case 0x30...0x39: add(UInt8(ascii: "d"))
+                default: add(byte)
+                }
+            }
+        } else {
+            for scalar in raw.unicodeScalars {
+                if scalar.properties.isUppercase {
+                    add(UInt8(ascii: "X"))
+                } else if scalar.properties.isLowercase {
+                    add(UInt8(ascii: "x"))
+                } else if scalar.properties.numericType != nil {
+                    add(UInt8(ascii: "d"))
+                } else {
+                    add(UInt8(truncatingIfNeeded: scalar.value & 0x7F))
+                }
+            }
         }
         return (full, short, hasCapital, capitalised)
     }
@@ -272,16 +264,5 @@ public struct EntitySequenceModel: Sendable, CustomStringConvertible {
         case 3: .organization
         default: .place
         }
-    }
-}
-
-/// splitmix64's finaliser: spreads a feature's template and value over the whole word.
-enum FeatureMix {
-    @inline(__always)
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9e37_79b9_7f4a_7c15
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
