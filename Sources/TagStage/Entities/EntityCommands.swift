@@ -52,7 +52,7 @@ struct TagTrainEntitiesCommand: AsyncParsableCommand {
             try model.write(to: out)
             let evaluation = heldOut.documents.isEmpty
                 ? nil
-                : EntityEvaluation.measure(
+                : try EntityEvaluation.measure(
                     Tagger(gazetteer: gazetteer, taxonomy: Taxonomy(version: "none", topics: []), entityModel: model), on: heldOut, evidence: evidence)
             return (model, evaluation, training.documents.count)
         }

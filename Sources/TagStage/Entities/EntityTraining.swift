@@ -149,8 +149,11 @@ public struct EntityEvaluation: Sendable, Codable {
             .trimmingCharacters(in: CharacterSet.punctuationCharacters.union(.whitespaces))
     }
 
-    /// Measures `tagger` on `corpus`: each document's sentences joined into one story body.
-    static func measure(_ tagger: Tagger, on corpus: EntityCorpus, evidence: EntityEvidence) -> EntityEvaluation {
+    /// Measures `tagger` on `corpus`: each document's sentences joined into one story body. With
+    /// `export`, every document's text and both bags are written there as JSON Lines, for a peer to
+    /// be measured on the same documents with the same keys.
+    static func measure(_ tagger: Tagger, on corpus: EntityCorpus, evidence: EntityEvidence, export: String? = nil) throws -> EntityEvaluation {
+        var lines = Data()
         var expected: [[EntityType: Set<String>]] = []
         var found: [[EntityType: Set<String>]] = []
         for document in corpus.documents {
@@ -172,7 +175,15 @@ public struct EntityEvaluation: Sendable, Codable {
             }
             expected.append(gold)
             found.append(guess)
+            if export != nil {
+                func bag(_ bag: [EntityType: Set<String>]) -> [String: [String]] {
+                    Dictionary(uniqueKeysWithValues: EntityType.allCases.map { ($0.rawValue, (bag[$0] ?? []).sorted()) })
+                }
+                let object: [String: Any] = ["name": document.name, "text": text, "expected": bag(gold), "found": bag(guess)]
+                lines += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8)
+            }
         }
+        if let export { try lines.write(to: URL(fileURLWithPath: export)) }
         return EntityEvaluation(expected: expected, found: found)
     }
 }
