@@ -75,7 +75,10 @@ struct EntityLinker {
     private func link(_ found: [Found], fields: [TaggedField]) -> [EntityTag] {
         guard !found.isEmpty else { return [] }
         // Each mention's words and key (the gazetteer id, else the type and the words), made once.
-        let wordLists = found.map { item in fields[item.field].tokens[item.range].map(\.text) }
+        // (Words only where linking compares them: found names, and people for their surnames.)
+        let wordLists = found.map { item in
+            item.entry == nil || item.type == .person ? fields[item.field].tokens[item.range].map(\.text) : []
+        }
         let keys = found.indices.map { index -> String in
             if let entry = found[index].entry { return evidence.entries[entry].id }
             return "found:\(found[index].type.rawValue):" + wordLists[index].joined(separator: "-")
@@ -103,7 +106,7 @@ struct EntityLinker {
             canonical[own] = target
             if target == own {
                 if item.type == .person && text.count >= 2 { persons.append((text[text.count - 1], text[0], own)) }
-                if item.type == .organization { organizations.append((text, own)) }
+                if item.type == .organization && !text.isEmpty { organizations.append((text, own)) }
             }
         }
         // Capitalised words the model did not tag that are a found person's surname.
@@ -114,6 +117,8 @@ struct EntityLinker {
                 var taken = [Bool](repeating: false, count: field.tokens.count)
                 for item in found where item.field == position { for index in item.range { taken[index] = true } }
                 for (index, token) in field.tokens.enumerated() where !taken[index] {
+                    // A capital first (a byte test for ASCII), then the table: most words are neither.
+                    guard let first = token.raw.utf8.first, first >= 0x80 || (0x41...0x5A).contains(first) else { continue }
                     guard let owner = surnameOwners[token.text], token.raw.first?.isUppercase == true else { continue }
                     extra.append(Found(field: position, range: index..<(index + 1), type: .person, entry: nil, reason: "surname", confidence: 0.5))
                     canonical["surname:\(position):\(index)"] = owner
