@@ -52,6 +52,9 @@ struct TagTrainCommand: AsyncParsableCommand {
     @Option(help: "Weights smaller than this are left out of the model file.")
     var prune: Float = 0.04
 
+    @Option(name: .customLong("body-words"), help: "How many of a body's words the features read (0: all).")
+    var bodyWords = 120
+
     @Flag(name: .customLong("no-stems"), help: "Do not also count each long word by its first five letters (a crude stem).")
     var noStems = false
 
@@ -72,6 +75,7 @@ struct TagTrainCommand: AsyncParsableCommand {
         settings.bits = bits
         settings.stems = !noStems
         settings.prune = prune
+        settings.bodyTokens = bodyWords > 0 ? bodyWords : nil
         let (paths, out, chosen, definitions, holdOut, minExamples, export, topLevel) = (data, out, settings, definitions, holdOut, minExamples, export, topLevel)
         let started = ContinuousClock.now
         let (model, set, evaluation) = try await DedicatedThread.run(name: "train") { () throws -> (TopicClassifier, TrainingSet, ClassifierEvaluation?) in

@@ -88,7 +88,7 @@ extension TopicClassifier {
             guard header.biases.count == header.labels.count, header.thresholds.count == header.labels.count else {
                 throw TagDataError(file: path, message: "corrupt header")
             }
-            return TopicClassifier(header: header, features: TextFeatures(bits: header.settings.bits, idf: idf, stems: header.settings.stems ?? false), weights: weights)
+            return TopicClassifier(header: header, features: TextFeatures(bits: header.settings.bits, idf: idf, stems: header.settings.stems ?? false, bodyTokens: header.settings.bodyTokens), weights: weights)
         } catch let error as TagDataError {
             throw error
         } catch {

@@ -23,20 +23,25 @@ public struct TextFeatures: Sendable {
     public let stems: Bool
     /// The length of a stem, in bytes of the folded word.
     public static let stemLength = 5
+    /// How many of the body's words count (nil: all). A story's topic is in its lead, the stories a
+    /// model is trained on are short, and the classifier's cost grows with the words it reads.
+    public let bodyTokens: Int?
 
     /// Features without IDF weighting (all 1), for counting document frequencies.
-    public init(bits: Int, stems: Bool = false) {
+    public init(bits: Int, stems: Bool = false, bodyTokens: Int? = nil) {
         self.bits = bits
         self.idf = [Float](repeating: 1, count: 1 << bits)
         self.stems = stems
+        self.bodyTokens = bodyTokens
     }
 
     /// Features with the given IDF table (`1 << bits` entries).
-    public init(bits: Int, idf: [Float], stems: Bool = false) {
+    public init(bits: Int, idf: [Float], stems: Bool = false, bodyTokens: Int? = nil) {
         precondition(idf.count == 1 << bits, "the idf table must have one entry per bucket")
         self.bits = bits
         self.idf = idf
         self.stems = stems
+        self.bodyTokens = bodyTokens
     }
 
     /// The raw term counts of `headline` and `body` by bucket.
@@ -47,7 +52,8 @@ public struct TextFeatures: Sendable {
 
     /// The buckets hit by the headline's tokens (counted twice) and the body's, ascending, with their
     /// counts: bucket numbers collected, radix-sorted and counted in runs (no dictionary).
-    func bucketCounts(headline: [TextTokenizer.Token], body: [TextTokenizer.Token]) -> (indices: [Int32], counts: [Float]) {
+    func bucketCounts(headline: [TextTokenizer.Token], body allBody: [TextTokenizer.Token]) -> (indices: [Int32], counts: [Float]) {
+        let body = bodyTokens.map { allBody.prefix($0) }.map(Array.init) ?? allBody
         let mask = UInt64((1 << bits) - 1)
         var buckets: [Int32] = []
         buckets.reserveCapacity(4 * headline.count + 2 * body.count)

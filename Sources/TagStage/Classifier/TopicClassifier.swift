@@ -22,6 +22,9 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
         /// Whether words also count by their stems (``TextFeatures/stems``); absent (off) in older
         /// models.
         public var stems: Bool? = true
+        /// How many of a body's words the features read (``TextFeatures/bodyTokens``); absent (all)
+        /// in older models.
+        public var bodyTokens: Int? = 120
         /// Creates the default settings.
         public init() {}
     }
@@ -119,10 +122,24 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
 
     private func scores(_ vector: SparseVector) -> [Float] {
         var scores = zip(header.biases, header.thresholds).map { $0 - $1 }
-        for (index, value) in zip(vector.indices, vector.values) {
-            let bucket = Int(index)
-            for slot in Int(offsets[bucket])..<Int(offsets[bucket + 1]) {
-                scores[Int(labelIDs[slot])] += labelWeights[slot] * value
+        // Buffers: this loop runs for every feature of every story, and the arrays' checks doubled it.
+        scores.withUnsafeMutableBufferPointer { scores in
+            offsets.withUnsafeBufferPointer { offsets in
+                labelIDs.withUnsafeBufferPointer { ids in
+                    labelWeights.withUnsafeBufferPointer { weights in
+                        vector.indices.withUnsafeBufferPointer { indices in
+                            vector.values.withUnsafeBufferPointer { values in
+                                for position in 0..<indices.count {
+                                    let bucket = Int(indices[position])
+                                    let value = values[position]
+                                    for slot in Int(offsets[bucket])..<Int(offsets[bucket + 1]) {
+                                        scores[Int(ids[slot])] += weights[slot] * value
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return scores
@@ -162,14 +179,14 @@ extension TopicClassifier {
     /// Dispatch: call it from a dedicated thread, not from async code.
     public static func train(_ stories: [LabelledStory], settings: Settings = Settings()) -> TopicClassifier {
         let labels = Array(Set(stories.flatMap(\.labels))).sorted()
-        let raw = TextFeatures(bits: settings.bits, stems: settings.stems ?? false)
+        let raw = TextFeatures(bits: settings.bits, stems: settings.stems ?? false, bodyTokens: settings.bodyTokens)
         // Document frequencies, then IDF (smoothed, as scikit-learn's TfidfVectorizer does).
         var documentFrequency = [Float](repeating: 0, count: 1 << settings.bits)
         let counts = stories.map { raw.counts(headline: $0.input.headline, body: $0.input.body) }
         for document in counts { for bucket in document.keys { documentFrequency[Int(bucket)] += 1 } }
         let total = Float(stories.count)
         let idf = documentFrequency.map { log((1 + total) / (1 + $0)) + 1 }
-        let features = TextFeatures(bits: settings.bits, idf: idf, stems: settings.stems ?? false)
+        let features = TextFeatures(bits: settings.bits, idf: idf, stems: settings.stems ?? false, bodyTokens: settings.bodyTokens)
         let vectors = stories.map { features.vector(headline: $0.input.headline, body: $0.input.body) }
         let targets = labels.map { label in stories.map { $0.labels.contains(label) } }
 
