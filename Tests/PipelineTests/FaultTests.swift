@@ -154,7 +154,12 @@ struct FaultTests {
                 Set(PipelineHarness.followedAlertStoryIDs(follower.stdout)) == expected
             }
             let seen = PipelineHarness.followedAlertStoryIDs(follower.stdout)
-            #expect(followed, "follower saw \(Set(seen).count) of \(expected.count) alerts")
+            #expect(
+                followed,
+                """
+                follower saw \(Set(seen).count) of \(expected.count) alerts; missing \(expected.subtracting(seen).sorted().prefix(10)); \
+                its stderr ends: \(String(follower.stderr.suffix(3000)))
+                """)
             #expect(seen.count == Set(seen).count, "newsctl alerts --follow printed an alert twice")
         }
         let stray = PipelineHarness.processes(mentioning: runDirectory.withLock { $0 })
