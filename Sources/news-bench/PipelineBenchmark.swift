@@ -59,13 +59,19 @@ struct PipelineBenchmark {
         func client(_ instance: String) -> ControlClient {
             ControlClient(stage: instance, client: RequestClient(context: context, endpoint: layout.control(instance), timeout: .seconds(10)))
         }
-        // Ready: notify answers, and tag replicas have joined ingest's feed.
+        // Ready: tag replicas have joined ingest's feed, and index and notify have joined every tag
+        // replica's feed (as `newsctl status --wait` checks). Without the second, stories submitted
+        // before notify found a tag feed waited for it, and the steady run's p99 measured start-up.
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(30)
+        func joinedEveryTagFeed(_ instance: String) async -> Bool {
+            guard let status = try? await client(instance).call(.status, as: StageStatus.self) else { return false }
+            return (status.sources ?? []).filter(\.connected).count >= tagReplicas
+        }
         while true {
             if let ingest = try? await client("ingest-0").call(.status, as: StageStatus.self),
-                (try? await client("notify-0").call(.status, as: StageStatus.self)) != nil,
-                ingest.feeds?.first(where: { $0.group == "tag" })?.replicas.count == tagReplicas
+                ingest.feeds?.first(where: { $0.group == "tag" })?.replicas.count == tagReplicas,
+                await joinedEveryTagFeed("notify-0"), await joinedEveryTagFeed("index-0")
             {
                 break
             }
