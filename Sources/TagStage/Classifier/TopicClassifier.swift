@@ -31,8 +31,8 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
 
     /// What a model file records besides its weights.
     public struct Header: Sendable, Codable, Hashable {
-        /// The format version.
-        public var format = 1
+        /// The format version (see ClassifierFile.swift).
+        public var format = 2
         /// The labels, in weight order.
         public var labels: [String]
         /// Per-label bias.
@@ -185,7 +185,9 @@ extension TopicClassifier {
         let counts = stories.map { raw.counts(headline: $0.input.headline, body: $0.input.body) }
         for document in counts { for bucket in document.keys { documentFrequency[Int(bucket)] += 1 } }
         let total = Float(stories.count)
-        let idf = documentFrequency.map { log((1 + total) / (1 + $0)) + 1 }
+        // At the precision the model file keeps (Float16), so that a model scores the same before and
+        // after it is written and read.
+        let idf = documentFrequency.map { Float(Float16(log((1 + total) / (1 + $0)) + 1)) }
         let features = TextFeatures(bits: settings.bits, idf: idf, stems: settings.stems ?? false, bodyTokens: settings.bodyTokens)
         let vectors = stories.map { features.vector(headline: $0.input.headline, body: $0.input.body) }
         let targets = labels.map { label in stories.map { $0.labels.contains(label) } }
@@ -219,7 +221,8 @@ extension TopicClassifier {
             labels: labels, biases: models.map(\.bias), thresholds: thresholds, settings: settings, trainedOn: stories.count,
             trainedAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),  // whole seconds, as the file keeps it
             primaryLabels: primaryLabels, fallbackFloor: fallbackFloor)
-        return TopicClassifier(header: header, features: features, weights: models.map(\.weights))
+        let weights = models.map { SparseVector(indices: $0.weights.indices, values: $0.weights.values.map { Float(Float16($0)) }) }
+        return TopicClassifier(header: header, features: features, weights: weights)
     }
 
     /// One label's linear model.

@@ -43,7 +43,7 @@ extension EntitySequenceModel {
     /// Trains a model on annotated documents: `epochs` passes in a shuffled order (the same for a
     /// seed), each mistake moving weight from the guessed label's features to the gold one's, and the
     /// weights averaged over every step (Collins' averaged perceptron, greedy decoding as at run time).
-    static func train(_ corpus: EntityCorpus, evidence: EntityEvidence, bits: Int = 18, epochs: Int = 8, seed: UInt64 = 13) -> EntitySequenceModel {
+    static func train(_ corpus: EntityCorpus, evidence: EntityEvidence, bits: Int = 17, epochs: Int = 8, seed: UInt64 = 13) -> EntitySequenceModel {
         let sentences = corpus.documents.flatMap(\.sentences).map { EntitySentence($0, evidence: evidence) }.filter { !$0.tokens.isEmpty }
         let mask = UInt64((1 << bits) - 1)
         let size = (1 << bits) * labelCount
