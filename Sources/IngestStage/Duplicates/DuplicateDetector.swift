@@ -102,7 +102,10 @@ public final class DuplicateDetector: Sendable {
                 let signature = fingerprint.signature
                 // The oldest stored match, else the first match earlier in this batch.
                 var cluster: String?
-                for row in try Row.fetchAll(candidates, arguments: StatementArguments(signature.bandKeys)) {
+                // Oldest first, read one at a time: a templated story's first candidate is usually its
+                // match, and the rest (up to 24 × 32 rows of 256-byte signatures) are never read.
+                let rows = try Row.fetchCursor(candidates, arguments: StatementArguments(signature.bandKeys))
+                while let row = try rows.next() {
                     guard let stored = row["signature"] as Data? else { continue }
                     if MinHash(stored: [UInt8](stored), shingleCount: row["shingles"]).isNearDuplicate(of: signature) {
                         cluster = row["cluster_id"]
