@@ -32,6 +32,10 @@ public struct Tagger: Sendable, CustomStringConvertible {
     private let keywords: PhraseMatcher<[KeywordRef]>
     private let topics: [TaxonomyTopic]
     private let topicIndexByCode: [String: Int]
+    /// Per topic: its parent's index, when the taxonomy has the parent.
+    private let parentTopic: [Int?]
+    /// Per topic: its top-level ancestor's index (its own when it has no parent).
+    private let rootTopic: [Int]
     private let classifier: TopicClassifier?
     private let nameFinder: NameFinder
     /// The entity model and its linking; without one, entities come from the gazetteer and
@@ -59,8 +63,20 @@ public struct Tagger: Sendable, CustomStringConvertible {
         self.entries = gazetteer.entries
         self.nameFinder = NameFinder(givenNames: gazetteer.givenNames)
         self.topics = taxonomy.topics
-        self.topicIndexByCode = Dictionary(
+        let topicIndexByCode = Dictionary(
             taxonomy.topics.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { first, _ in first })
+        self.topicIndexByCode = topicIndexByCode
+        let parents = taxonomy.topics.map { topic in topic.parent.flatMap { topicIndexByCode[$0] } }
+        self.parentTopic = parents
+        self.rootTopic = parents.indices.map { index in
+            var current = index
+            var steps = 0
+            while let parent = parents[current], steps < parents.count {
+                current = parent
+                steps += 1
+            }
+            return current
+        }
         self.classifier = classifier
         let model = classifier.map { " model/\($0.header.trainedOn)@\(RFC3339.format($0.header.trainedAt))" } ?? ""
         let entities = entityModel.map { " entities/\($0.header.trainedOn)@\(RFC3339.format($0.header.trainedAt))" } ?? ""
@@ -199,79 +215,108 @@ public struct Tagger: Sendable, CustomStringConvertible {
         return known + foundOrder.map { found[$0]! }
     }
 
-    /// The top-level ancestor of the topic with `code` (itself when it has no parent).
-    private func rootCode(of code: String) -> String {
-        var current = code
-        while let index = topicIndexByCode[current], let parent = topics[index].parent, topicIndexByCode[parent] != nil {
-            current = parent
+    /// A topic being decided for one story: its score and what its reason will say, in words only
+    /// once it is kept.
+    private struct TopicDraft {
+        var score: Double
+        /// The keyword rule's reason, when the rules found it.
+        var keywords: String?
+        /// The classifier's margin over its threshold, when the model found it.
+        var margin: Float?
+        /// The child topic it was inferred from, when it is a parent.
+        var parentOf: Int?
+
+        /// The reason of a topic found by the rules or the model.
+        var foundReason: String {
+            var parts: [String] = []
+            if let keywords { parts.append(keywords) }
+            if let margin { parts.append("model: margin \(Self.hundredths(margin)) over its threshold") }
+            return parts.joined(separator: "; ")
         }
-        return current
+
+        /// `value` with two decimals, as `%.2f` writes it.
+        static func hundredths(_ value: Float) -> String {
+            let scaled = Int((abs(Double(value)) * 100).rounded())
+            let sign = value < 0 && scaled > 0 ? "-" : ""
+            let fraction = scaled % 100
+            return "\(sign)\(scaled / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+        }
     }
 
     private func findTopics(_ fields: [TaggedField], story: Story) -> [TopicTag] {
-        // Each distinct keyword counts once, with its weight, doubled when it is in the headline.
-        var found: [Int: [String: (weight: Int, field: String, count: Int)]] = [:]
-        for field in fields {
+        // Each distinct keyword counts once per topic, with its weight, doubled when it is in the
+        // headline: hits keyed by (topic, phrase), found through a table of small integers.
+        var hits: [(topic: Int, phrase: Int, weight: Int, field: Int, count: Int)] = []
+        var hitByKey: [Int: Int] = [:]
+        for (position, field) in fields.enumerated() {
             for match in keywords.matches(in: field.tokens) {
-                let phrase = keywords.phrases[match.phrase]
-                for ref in phrase.value {
+                for ref in keywords.phrases[match.phrase].value {
                     let weight = ref.weight * field.weight
-                    if let existing = found[ref.topic]?[phrase.alias] {
-                        found[ref.topic]![phrase.alias] = (max(existing.weight, weight), existing.field, existing.count + 1)
+                    let key = ref.topic << 32 | match.phrase
+                    if let index = hitByKey[key] {
+                        hits[index].weight = max(hits[index].weight, weight)
+                        hits[index].count += 1
                     } else {
-                        found[ref.topic, default: [:]][phrase.alias] = (weight, field.name, 1)
+                        hitByKey[key] = hits.count
+                        hits.append((ref.topic, match.phrase, weight, position, 1))
                     }
                 }
             }
         }
-        var tags: [String: TopicTag] = [:]
-        for (index, hits) in found {
-            let topic = topics[index]
-            let weight = hits.values.reduce(0) { $0 + $1.weight }
-            guard weight >= (topic.minWeight ?? TaxonomyTopic.defaultMinWeight) else { continue }
-            let score = min(1.0, 0.5 + Double(weight) / 12.0)
-            let reason =
-                "keywords: "
-                + hits.sorted { $0.key < $1.key }
-                .map { "\($0.key) (\($0.value.field))" + ($0.value.count > 1 ? " x\($0.value.count)" : "") }.joined(separator: ", ")
-            tags[topic.code] = TopicTag(code: topic.code, name: topic.name, label: topic.label, score: score, reason: reason)
+        var drafts: [Int: TopicDraft] = [:]
+        if !hits.isEmpty {
+            hits.sort { ($0.topic, $0.phrase) < ($1.topic, $1.phrase) }
+            var start = 0
+            while start < hits.count {
+                var end = start
+                var weight = 0
+                while end < hits.count, hits[end].topic == hits[start].topic {
+                    weight += hits[end].weight
+                    end += 1
+                }
+                let topic = hits[start].topic
+                if weight >= (topics[topic].minWeight ?? TaxonomyTopic.defaultMinWeight) {
+                    let reason =
+                        "keywords: "
+                        + hits[start..<end].map { hit in (keywords.phrases[hit.phrase].alias, hit) }.sorted { $0.0 < $1.0 }
+                        .map { alias, hit in "\(alias) (\(fields[hit.field].name))" + (hit.count > 1 ? " x\(hit.count)" : "") }
+                        .joined(separator: ", ")
+                    drafts[topic] = TopicDraft(score: min(1.0, 0.5 + Double(weight) / 12.0), keywords: reason)
+                }
+                start = end
+            }
         }
         // The classifier's topics: a topic the rules also found keeps the higher score and both reasons.
         if let classifier {
             for (label, margin) in classifier.predict(headline: fields[0].tokens, body: fields[1].tokens) {
-                guard let index = topicIndexByCode[label] else { continue }
-                let topic = topics[index]
-                let score = 1 / (1 + exp(-4 * Double(margin))) // above 0.5 exactly when predicted
-                let reason = String(format: "model: margin %.2f over its threshold", margin)
-                if let existing = tags[label] {
-                    tags[label] = TopicTag(
-                        code: topic.code, name: topic.name, label: topic.label, score: max(existing.score, score),
-                        reason: existing.reason + "; " + reason)
-                } else {
-                    tags[label] = TopicTag(code: topic.code, name: topic.name, label: topic.label, score: score, reason: reason)
-                }
+                guard let topic = topicIndexByCode[label] else { continue }
+                let score = 1 / (1 + exp(-4 * Double(margin)))  // above 0.5 exactly when predicted
+                drafts[topic, default: TopicDraft(score: score)].margin = margin
+                drafts[topic]!.score = max(drafts[topic]!.score, score)
             }
         }
         // A story about a child topic is also about its parents, when the rules found the child. A
         // child only the model found needs the model or the rules to find its top-level topic too: the
         // model's subtopics are less sure than its top level, and a lone one is dropped.
-        for child in Array(tags.values) where !child.reason.hasPrefix("keywords") {
-            let root = rootCode(of: child.code)
-            if root != child.code, tags[root] == nil { tags[child.code] = nil }
+        for (topic, draft) in drafts where draft.keywords == nil && rootTopic[topic] != topic && drafts[rootTopic[topic]] == nil {
+            drafts[topic] = nil
         }
-        for child in Array(tags.values) {
-            var parentCode = topics[topicIndexByCode[child.code]!].parent
-            while let code = parentCode, let index = topicIndexByCode[code] {
-                let parent = topics[index]
-                if let existing = tags[code], existing.score >= child.score { break }
-                if tags[code] == nil || tags[code]!.score < child.score {
-                    tags[code] = TopicTag(
-                        code: parent.code, name: parent.name, label: parent.label, score: child.score,
-                        reason: "parent of \(child.label)")
-                }
-                parentCode = parent.parent
+        // Parents take their best child's score, the children visited best first (ties by code) so that
+        // the reason does not depend on a dictionary's order.
+        let children = drafts.sorted { ($0.value.score, topics[$1.key].code) > ($1.value.score, topics[$0.key].code) }
+        for (child, draft) in children {
+            var parent = parentTopic[child]
+            while let index = parent {
+                if let existing = drafts[index], existing.score >= draft.score { break }
+                drafts[index] = TopicDraft(score: draft.score, parentOf: child)
+                parent = parentTopic[index]
             }
         }
-        return tags.values.sorted { ($0.score, $1.code) > ($1.score, $0.code) }
+        return drafts.map { index, draft in
+            let topic = topics[index]
+            let reason = draft.parentOf.map { "parent of \(topics[$0].label)" } ?? draft.foundReason
+            return TopicTag(code: topic.code, name: topic.name, label: topic.label, score: draft.score, reason: reason)
+        }
+        .sorted { ($0.score, $1.code) > ($1.score, $0.code) }
     }
 }

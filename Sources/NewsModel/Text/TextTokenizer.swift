@@ -44,13 +44,18 @@ public enum TextTokenizer {
     /// runs with other scalars go through ``scalarTokens(in:)``.
     public static func tokens(in text: String) -> [Token] {
         var tokens: [Token] = []
+        // About one token per six bytes of prose: one allocation for most texts.
+        tokens.reserveCapacity(text.utf8.count / 6 + 1)
         forEachRun(in: text) { run, ascii, offset, byteOffset in
             if ascii {
                 var hash = FNV1a.offsetBasis
+                var folds = false
                 let text = String(unsafeUninitializedCapacity: run.count) { buffer in
                     for position in 0..<run.count {
                         let byte = run[position]
-                        let folded = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+                        let capital = byte >= 0x41 && byte <= 0x5A
+                        folds = folds || capital
+                        let folded = capital ? byte + 0x20 : byte
                         buffer[position] = folded
                         hash = FNV1a.adding(folded, to: hash)
                     }
@@ -58,7 +63,7 @@ public enum TextTokenizer {
                 }
                 tokens.append(
                     Token(
-                        text: text, raw: String(decoding: run, as: UTF8.self), start: offset, end: offset + run.count,
+                        text: text, raw: folds ? String(decoding: run, as: UTF8.self) : text, start: offset, end: offset + run.count,
                         utf8Start: byteOffset, utf8End: byteOffset + run.count, hash: hash))
                 return run.count
             }

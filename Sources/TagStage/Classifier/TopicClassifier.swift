@@ -61,10 +61,33 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
     /// Per-label weights, sparse.
     let weights: [SparseVector]
     /// The weights transposed for scoring: for bucket `b`, entries `offsets[b]..<offsets[b+1]` of
-    /// `labelIDs` and `labelWeights`.
+    /// `labelWeights`, each a label and its weight side by side (one cache line, not two: scoring is
+    /// bound by these look-ups).
     private let offsets: [Int32]
-    private let labelIDs: [UInt16]
-    private let labelWeights: [Float]
+    private let labelWeights: [LabelWeight]
+    /// One bit per bucket: whether any label weighs it. Small enough to stay in cache (32 KiB at 18
+    /// bits), it spares the two look-ups above for a story's buckets that pruning emptied.
+    private let weighted: [UInt64]
+
+    /// One label's weight of a bucket, in 4 bytes: the label and the weight's Float16 bits (a model
+    /// keeps Float16 precision, so nothing is lost), so that more of the model stays in cache.
+    private struct LabelWeight {
+        var label: UInt16
+        var half: UInt16
+
+        init(label: Int, value: Float) {
+            self.label = UInt16(label)
+            self.half = Float16(value).bitPattern
+        }
+
+        /// The weight: normal numbers widened by moving bits (no conversion call), others by Float16.
+        @inline(__always) var value: Float {
+            let exponent = (half >> 10) & 0x1F
+            guard exponent != 0 && exponent != 0x1F else { return Float(Float16(bitPattern: half)) }
+            let bits = UInt32(half & 0x8000) << 16 | (UInt32(exponent) + 112) << 23 | UInt32(half & 0x3FF) << 13
+            return Float(bitPattern: bits)
+        }
+    }
 
     init(header: Header, features: TextFeatures, weights: [SparseVector]) {
         self.header = header
@@ -78,21 +101,17 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
             for bucket in 1..<counts.count { counts[bucket] += counts[bucket - 1] }
         }
         var fill = counts
-        var ids = [UInt16](repeating: 0, count: Int(counts.last!))
-        var values = [Float](repeating: 0, count: Int(counts.last!))
+        var values = [LabelWeight](repeating: LabelWeight(label: 0, value: 0), count: Int(counts.last!))
         fill.withUnsafeMutableBufferPointer { fill in
-            ids.withUnsafeMutableBufferPointer { ids in
-                values.withUnsafeMutableBufferPointer { values in
-                    for (label, vector) in weights.enumerated() {
-                        vector.indices.withUnsafeBufferPointer { indices in
-                            vector.values.withUnsafeBufferPointer { weights in
-                                for position in 0..<indices.count {
-                                    let bucket = Int(indices[position])
-                                    let slot = Int(fill[bucket])
-                                    ids[slot] = UInt16(label)
-                                    values[slot] = weights[position]
-                                    fill[bucket] += 1
-                                }
+            values.withUnsafeMutableBufferPointer { values in
+                for (label, vector) in weights.enumerated() {
+                    vector.indices.withUnsafeBufferPointer { indices in
+                        vector.values.withUnsafeBufferPointer { weights in
+                            for position in 0..<indices.count {
+                                let bucket = Int(indices[position])
+                                let slot = Int(fill[bucket])
+                                values[slot] = LabelWeight(label: label, value: weights[position])
+                                fill[bucket] += 1
                             }
                         }
                     }
@@ -100,8 +119,12 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
             }
         }
         offsets = counts
-        labelIDs = ids
         labelWeights = values
+        var weighted = [UInt64](repeating: 0, count: ((1 << features.bits) + 63) / 64)
+        for bucket in 0..<(1 << features.bits) where counts[bucket + 1] > counts[bucket] {
+            weighted[bucket >> 6] |= 1 << UInt64(bucket & 63)
+        }
+        self.weighted = weighted
     }
 
     /// The labels it knows.
@@ -125,19 +148,20 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
         // Buffers: this loop runs for every feature of every story, and the arrays' checks doubled it.
         scores.withUnsafeMutableBufferPointer { scores in
             offsets.withUnsafeBufferPointer { offsets in
-                labelIDs.withUnsafeBufferPointer { ids in
-                    labelWeights.withUnsafeBufferPointer { weights in
-                        vector.indices.withUnsafeBufferPointer { indices in
-                            vector.values.withUnsafeBufferPointer { values in
-                                for position in 0..<indices.count {
-                                    let bucket = Int(indices[position])
-                                    let value = values[position]
-                                    for slot in Int(offsets[bucket])..<Int(offsets[bucket + 1]) {
-                                        scores[Int(ids[slot])] += weights[slot] * value
-                                    }
+                labelWeights.withUnsafeBufferPointer { weights in
+                    weighted.withUnsafeBufferPointer { weighted in
+                    vector.indices.withUnsafeBufferPointer { indices in
+                        vector.values.withUnsafeBufferPointer { values in
+                            for position in 0..<indices.count {
+                                let bucket = Int(indices[position])
+                                guard weighted[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0 else { continue }
+                                let value = values[position]
+                                for slot in Int(offsets[bucket])..<Int(offsets[bucket + 1]) {
+                                    scores[Int(weights[slot].label)] += weights[slot].value * value
                                 }
                             }
                         }
+                    }
                     }
                 }
             }

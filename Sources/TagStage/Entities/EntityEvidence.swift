@@ -3,7 +3,7 @@ import NewsModel
 /// What the entity model sees of a text besides its words: the gazetteer's matches (by type), where
 /// sentences start, and whether the text is cased. Built the same way for training sentences and for
 /// stories, so the model meets at run time the evidence it learned from.
-struct EntityEvidence: Sendable {
+final class EntityEvidence: Sendable {
     /// The gazetteer's aliases, each with its entry's index.
     let matcher: PhraseMatcher<Int>
     /// The gazetteer's entries.
@@ -23,6 +23,7 @@ struct EntityEvidence: Sendable {
         for word in EntitySequenceModel.Lexicon.titles { classes[word, default: 0] |= WordClass.title }
         for word in EntitySequenceModel.Lexicon.organizationEnds { classes[word, default: 0] |= WordClass.organizationEnd }
         for word in lexicon.givenNames { classes[word, default: 0] |= WordClass.givenName }
+        for word in NameFinder.connectors { classes[word, default: 0] |= WordClass.connector }
         wordClasses = WordTable(classes)
     }
 
@@ -53,28 +54,41 @@ struct EntityEvidence: Sendable {
                 }
             }
         }
-        var shapes: [(full: UInt64, short: UInt64)] = []
-        var classes: [UInt8] = []
-        shapes.reserveCapacity(tokens.count)
-        classes.reserveCapacity(tokens.count)
+        // Word classes for every token; shapes only where the model looks. A folded token equal to its
+        // raw text has no capital (folding lowers case), so its shape waits: in cased text the model
+        // scores only tokens with capitals and connectors, and reads the shapes of them and their
+        // neighbours.
+        typealias WordClass = EntitySequenceModel.WordClass
+        var shapes = [(full: UInt64, short: UInt64)](repeating: (0, 0), count: tokens.count)
+        var shaped = [Bool](repeating: false, count: tokens.count)
+        var classes = [UInt8](repeating: 0, count: tokens.count)
         var anyCapital = false
         var anyLower = false
-        for token in tokens {
+        for (index, token) in tokens.enumerated() {
+            let listed = wordClasses[token] ?? 0
+            guard token.raw != token.text else {
+                anyLower = true
+                classes[index] = listed & ~WordClass.givenName
+                continue
+            }
             let shape = EntitySequenceModel.shape(token.raw)
-            shapes.append((shape.full, shape.short))
-            typealias WordClass = EntitySequenceModel.WordClass
+            shapes[index] = (shape.full, shape.short)
+            shaped[index] = true
             var bits: UInt8 = 0
             if shape.capitalised { bits |= WordClass.capitalised }
             if shape.hasCapital { bits |= WordClass.hasCapital } else { anyLower = true }
             if !shape.capitalised && shape.hasCapital { anyLower = true }
             if shape.hasCapital { anyCapital = true }
-            if let listed = wordClasses[token] {
-                bits |= listed & (shape.capitalised ? 0xFF : ~WordClass.givenName)
-            }
-            classes.append(bits)
+            bits |= listed & (shape.capitalised ? 0xFF : ~WordClass.givenName)
+            classes[index] = bits
+        }
+        let cased = anyCapital && anyLower
+        let looked = { (index: Int) in index >= 0 && index < tokens.count && classes[index] & (WordClass.hasCapital | WordClass.connector) != 0 }
+        for index in tokens.indices where !shaped[index] && (!cased || looked(index - 1) || looked(index) || looked(index + 1)) {
+            let shape = EntitySequenceModel.shape(tokens[index].raw)
+            shapes[index] = (shape.full, shape.short)
         }
         // Cased: some words with capitals and some without (all capitals, or none, is not).
-        let cased = anyCapital && anyLower
         var context = EntitySequenceModel.Context(tokens: tokens, gazetteer: gazetteer, sentenceStart: sentenceStart, cased: cased)
         context.shapes = shapes
         context.classes = classes

@@ -12,9 +12,29 @@ import NewsModel
 ///   gazetteer entry ("the Pentagon", "the Department of Defense") are one entity;
 /// - a capitalised word equal to a found person's surname, which the model did not tag, is a mention
 ///   of that person too.
-struct EntityLinker {
+final class EntityLinker: Sendable {
     let evidence: EntityEvidence
     let model: EntitySequenceModel
+
+    /// A linker of `model`'s spans with `evidence`'s gazetteer.
+    init(evidence: EntityEvidence, model: EntitySequenceModel) {
+        self.evidence = evidence
+        self.model = model
+    }
+
+    /// Why a mention was found. Put into words only for the mention that names its entity.
+    private enum Evidence {
+        /// The gazetteer's alias (a phrase of the matcher), and the model agrees.
+        case agreed(phrase: Int)
+        /// The model, from its context; the gazetteer has the same words as another type.
+        case context(phrase: Int)
+        /// The model alone.
+        case model
+        /// The gazetteer alone.
+        case gazetteer(phrase: Int)
+        /// A found person's surname.
+        case surname
+    }
 
     /// A mention's place while linking.
     private struct Found {
@@ -22,8 +42,14 @@ struct EntityLinker {
         var range: Range<Int>
         var type: EntityType
         var entry: Int?
-        var reason: String
+        var evidence: Evidence
         var confidence: Double
+    }
+
+    /// What a mention is an entity by: a gazetteer entry, or its type and words.
+    private enum Key: Hashable {
+        case entry(Int)
+        case found(EntityType, [String])
     }
 
     func entities(in fields: [TaggedField]) -> [EntityTag] {
@@ -45,49 +71,61 @@ struct EntityLinker {
                 }
                 let match = exact.flatMap { evidence.entries[evidence.matcher.phrases[$0.phrase].value].type == span.type ? $0 : nil } ?? overlapping
                 if let match {
-                    let phrase = evidence.matcher.phrases[match.phrase]
                     found.append(
                         Found(
-                            field: position, range: range, type: span.type, entry: phrase.value,
-                            reason: "gazetteer: \"\(phrase.alias)\"; the model agrees", confidence: 0.95))
+                            field: position, range: range, type: span.type, entry: evidence.matcher.phrases[match.phrase].value,
+                            evidence: .agreed(phrase: match.phrase), confidence: 0.95))
                 } else if let exact {
-                    let other = evidence.entries[evidence.matcher.phrases[exact.phrase].value]
                     found.append(
-                        Found(
-                            field: position, range: range, type: span.type, entry: nil,
-                            reason: "model: \(span.type.rawValue) from its context (the gazetteer has the \(other.type.rawValue) \(other.name))",
-                            confidence: 0.75))
+                        Found(field: position, range: range, type: span.type, entry: nil, evidence: .context(phrase: exact.phrase), confidence: 0.75))
                 } else {
-                    found.append(Found(field: position, range: range, type: span.type, entry: nil, reason: "model: not in the gazetteer", confidence: 0.7))
+                    found.append(Found(field: position, range: range, type: span.type, entry: nil, evidence: .model, confidence: 0.7))
                 }
             }
             for match in matches where !match.tokenRange.contains(where: { covered[$0] }) {
-                let phrase = evidence.matcher.phrases[match.phrase]
+                let entry = evidence.matcher.phrases[match.phrase].value
                 found.append(
                     Found(
-                        field: position, range: match.tokenRange, type: evidence.entries[phrase.value].type, entry: phrase.value,
-                        reason: "gazetteer: \"\(phrase.alias)\"", confidence: 0.8))
+                        field: position, range: match.tokenRange, type: evidence.entries[entry].type, entry: entry,
+                        evidence: .gazetteer(phrase: match.phrase), confidence: 0.8))
             }
         }
         return link(found, fields: fields)
     }
 
+    /// The reason a mention gives for its entity.
+    private func reason(_ item: Found) -> String {
+        switch item.evidence {
+        case .agreed(let phrase): "gazetteer: \"\(evidence.matcher.phrases[phrase].alias)\"; the model agrees"
+        case .context(let phrase):
+            "model: \(item.type.rawValue) from its context (the gazetteer has the \(evidence.entries[evidence.matcher.phrases[phrase].value].type.rawValue) \(evidence.entries[evidence.matcher.phrases[phrase].value].name))"
+        case .model: "model: not in the gazetteer"
+        case .gazetteer(let phrase): "gazetteer: \"\(evidence.matcher.phrases[phrase].alias)\""
+        case .surname: "surname"
+        }
+    }
+
     private func link(_ found: [Found], fields: [TaggedField]) -> [EntityTag] {
         guard !found.isEmpty else { return [] }
-        // Each mention's words and key (the gazetteer id, else the type and the words), made once.
-        // (Words only where linking compares them: found names, and people for their surnames.)
+        // Each mention's words (only where linking compares them: found names, and people for their
+        // surnames) and its entity key, numbered: the rest of linking works on those numbers.
         let wordLists = found.map { item in
             item.entry == nil || item.type == .person ? fields[item.field].tokens[item.range].map(\.text) : []
         }
-        let keys = found.indices.map { index -> String in
-            if let entry = found[index].entry { return evidence.entries[entry].id }
-            return "found:\(found[index].type.rawValue):" + wordLists[index].joined(separator: "-")
+        var keyNumbers: [Key: Int] = [:]
+        var keyOf: [Key] = []
+        let keys = found.indices.map { index -> Int in
+            let key = found[index].entry.map(Key.entry) ?? .found(found[index].type, wordLists[index])
+            if let number = keyNumbers[key] { return number }
+            keyNumbers[key] = keyOf.count
+            keyOf.append(key)
+            return keyOf.count - 1
         }
         // Longer names first, so that a short form finds the full one it abbreviates.
-        var canonical: [String: String] = [:]  // key → the key it is merged into
+        var canonical = [Int?](repeating: nil, count: keyOf.count)  // key → the key it is merged into
         let byLength = found.indices.sorted { found[$0].range.count > found[$1].range.count }
-        var persons: [(surname: String, given: String, key: String)] = []
-        var organizations: [(words: [String], key: String)] = []
+        var persons: [(surname: String, given: String, key: Int)] = []
+        var organizations: [(words: [String], key: Int)] = []
         for index in byLength {
             let item = found[index]
             let own = keys[index]
@@ -99,7 +137,7 @@ struct EntityLinker {
                 let givens = Set(persons.filter { $0.given == text[0] }.map(\.key))
                 if surnames.count == 1 { target = surnames.first! } else if surnames.isEmpty && givens.count == 1 { target = givens.first! }
             } else if item.entry == nil && item.type == .organization {
-                if let longer = organizations.first(where: { $0.words.count > text.count && Array($0.words.prefix(text.count)) == text }) {
+                if let longer = organizations.first(where: { $0.words.count > text.count && $0.words.starts(with: text) }) {
                     target = longer.key
                 }
             }
@@ -109,8 +147,9 @@ struct EntityLinker {
                 if item.type == .organization && !text.isEmpty { organizations.append((text, own)) }
             }
         }
+        // Every mention with the entity it belongs to.
+        var mentions = found.indices.map { (item: found[$0], key: keys[$0], target: canonical[keys[$0]] ?? keys[$0]) }
         // Capitalised words the model did not tag that are a found person's surname.
-        var extra: [Found] = []
         let surnameOwners = Dictionary(grouping: persons, by: \.surname).filter { $0.value.count == 1 }.mapValues { $0[0].key }
         if !surnameOwners.isEmpty {
             for (position, field) in fields.enumerated() {
@@ -120,46 +159,43 @@ struct EntityLinker {
                     // A capital first (a byte test for ASCII), then the table: most words are neither.
                     guard let first = token.raw.utf8.first, first >= 0x80 || (0x41...0x5A).contains(first) else { continue }
                     guard let owner = surnameOwners[token.text], token.raw.first?.isUppercase == true else { continue }
-                    extra.append(Found(field: position, range: index..<(index + 1), type: .person, entry: nil, reason: "surname", confidence: 0.5))
-                    canonical["surname:\(position):\(index)"] = owner
+                    let item = Found(field: position, range: index..<(index + 1), type: .person, entry: nil, evidence: .surname, confidence: 0.5)
+                    mentions.append((item, -1, owner))
                 }
             }
         }
-        // A found entity is named by its own (longest) mention, not by a short form that came first.
-        var names: [String: String] = [:]
-        var own: [String: Found] = [:]  // the mention that is the entity itself, for its reason
+        // A found entity is named by its own (longest) mention, not by a short form that came first,
+        // and gives that mention's reason.
+        var own = [Int?](repeating: nil, count: keyOf.count)  // the mention that is the entity itself
         for index in found.indices where canonical[keys[index]] == keys[index] && own[keys[index]] == nil {
-            own[keys[index]] = found[index]
-            if found[index].entry == nil {
-                names[keys[index]] = fields[found[index].field].tokens[found[index].range].map(\.raw).joined(separator: " ")
-            }
+            own[keys[index]] = index
         }
         // One entity per canonical key, in the order of first mention (headline first).
-        var order: [String] = []
-        var tags: [String: EntityTag] = [:]
-        let allKeys = keys + extra.map { "surname:\($0.field):\($0.range.lowerBound)" }
-        let all = (found + extra).enumerated().sorted { ($0.element.field, $0.element.range.lowerBound) < ($1.element.field, $1.element.range.lowerBound) }
-        for (position, item) in all {
-            let key = allKeys[position]
-            let target = canonical[key] ?? key
-            let mention = Self.mention(item.range, in: fields[item.field])
+        mentions.sort { ($0.item.field, $0.item.range.lowerBound) < ($1.item.field, $1.item.range.lowerBound) }
+        var order: [Int] = []
+        var tags = [EntityTag?](repeating: nil, count: keyOf.count)
+        var merged = [Bool](repeating: false, count: keyOf.count)  // whether the reason says a part or short form counted
+        for (item, key, target) in mentions {
             if tags[target] == nil {
                 order.append(target)
-                let name: String
-                var aliases: [String]?
-                if let entry = item.entry {
-                    name = evidence.entries[entry].name
-                    let entryAliases = evidence.entries[entry].aliases
-                    aliases = entryAliases.count > 1 ? entryAliases.filter { $0 != name } : nil
-                } else {
-                    name = names[target] ?? fields[item.field].tokens[item.range].map(\.raw).joined(separator: " ")
+                let itself = own[target].map { found[$0] } ?? item
+                let (id, name, aliases): (String, String, [String]?)
+                switch keyOf[target] {
+                case .entry(let entry):
+                    let gazetteer = evidence.entries[entry]
+                    (id, name) = (gazetteer.id, gazetteer.name)
+                    aliases = gazetteer.aliases.count > 1 ? gazetteer.aliases.filter { $0 != gazetteer.name } : nil
+                case .found(let type, let words):
+                    id = "found:\(type.rawValue):" + words.joined(separator: "-")
+                    name = fields[itself.field].tokens[itself.range].map(\.raw).joined(separator: " ")
+                    aliases = nil
                 }
-                let itself = own[target] ?? item
                 tags[target] = EntityTag(
-                    id: target, type: itself.type, name: name, mentions: [], confidence: itself.confidence, reason: itself.reason, aliases: aliases)
+                    id: id, type: itself.type, name: name, mentions: [], confidence: itself.confidence, reason: reason(itself), aliases: aliases)
             }
-            tags[target]!.mentions.append(mention)
-            if key != target, !tags[target]!.reason.contains("alone"), !tags[target]!.reason.contains("short form") {
+            tags[target]!.mentions.append(Self.mention(item.range, in: fields[item.field]))
+            if key != target, !merged[target] {
+                merged[target] = true
                 tags[target]!.reason += item.type == .person ? "; also by a part of the name alone" : "; also by a short form"
             }
         }

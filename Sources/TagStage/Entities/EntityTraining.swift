@@ -53,7 +53,6 @@ extension EntitySequenceModel {
         var order = Array(sentences.indices)
         var random = SplitMix64(seed: seed)
         var buckets: [Int] = []
-        var scores = [Float](repeating: 0, count: labelCount)
         for _ in 0..<epochs {
             order.shuffle(using: &random)
             for sentenceIndex in order {
@@ -66,7 +65,7 @@ extension EntitySequenceModel {
                         continue
                     }
                     features(sentence.context, index, previous: previous, lexicon: evidence.lexicon, mask: mask, into: &buckets)
-                    for label in 0..<labelCount { scores[label] = 0 }
+                    var scores = SIMD8<Float>()
                     for bucket in buckets {
                         for label in 0..<labelCount { scores[label] += weights[bucket * labelCount + label] }
                     }
