@@ -145,23 +145,29 @@ public struct TopicClassifier: Sendable, CustomStringConvertible {
 
     private func scores(_ vector: SparseVector) -> [Float] {
         var scores = zip(header.biases, header.thresholds).map { $0 - $1 }
-        // Buffers: this loop runs for every feature of every story, and the arrays' checks doubled it.
-        scores.withUnsafeMutableBufferPointer { scores in
-            offsets.withUnsafeBufferPointer { offsets in
-                labelWeights.withUnsafeBufferPointer { weights in
-                    weighted.withUnsafeBufferPointer { weighted in
-                    vector.indices.withUnsafeBufferPointer { indices in
-                        vector.values.withUnsafeBufferPointer { values in
-                            for position in 0..<indices.count {
-                                let bucket = Int(indices[position])
-                                guard weighted[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0 else { continue }
-                                let value = values[position]
-                                for slot in Int(offsets[bucket])..<Int(offsets[bucket + 1]) {
-                                    scores[Int(weights[slot].label)] += weights[slot].value * value
-                                }
-                            }
+        // Two passes over the story's buckets, on buffers (this runs for every feature of every story):
+        // first each weighted bucket's range of entries, then the entries. The look-ups of one pass do
+        // not wait on each other, so the processor overlaps their cache misses, which are the cost.
+        var ranges: [(start: Int32, end: Int32, value: Float)] = []
+        ranges.reserveCapacity(vector.indices.count)
+        offsets.withUnsafeBufferPointer { offsets in
+            weighted.withUnsafeBufferPointer { weighted in
+                vector.indices.withUnsafeBufferPointer { indices in
+                    vector.values.withUnsafeBufferPointer { values in
+                        for position in 0..<indices.count {
+                            let bucket = Int(indices[position])
+                            guard weighted[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0 else { continue }
+                            ranges.append((offsets[bucket], offsets[bucket + 1], values[position]))
                         }
                     }
+                }
+            }
+        }
+        scores.withUnsafeMutableBufferPointer { scores in
+            labelWeights.withUnsafeBufferPointer { weights in
+                for (start, end, value) in ranges {
+                    for slot in Int(start)..<Int(end) {
+                        scores[Int(weights[slot].label)] += weights[slot].value * value
                     }
                 }
             }
