@@ -83,8 +83,8 @@ NER  ?= ../shared/data/ner
 model: build-release ## Regenerate the taxonomy and retrain the bundled topic and entity models from data/ (commit the result)
 	python3 scripts/generate-taxonomy.py --mediatopics $(IPTC)
 	@mkdir -p $(RUN_DIR)
-	$(RELEASE_BIN)/tag train --data data/topics --data seeds/labelled.jsonl --definitions $(IPTC) --top-level --hold-out 10 --out $(RUN_DIR)/topics-heldout.model
-	$(RELEASE_BIN)/tag train --data data/topics --data seeds/labelled.jsonl --definitions $(IPTC) --top-level --out Sources/TagStage/Resources/topics.model
+	$(RELEASE_BIN)/tag train --data data/topics --data seeds/labelled.jsonl --definitions $(IPTC) --top-level --body-words 60 --hold-out 10 --out $(RUN_DIR)/topics-heldout.model
+	$(RELEASE_BIN)/tag train --data data/topics --data seeds/labelled.jsonl --definitions $(IPTC) --top-level --body-words 60 --out Sources/TagStage/Resources/topics.model
 	$(RELEASE_BIN)/tag train-entities --data $(NER)/wikigold --data $(NER)/btc --data $(NER)/wnut17 --data data/entities --hold-out 10 --out Sources/TagStage/Resources/entities.model
 
 clean: ## Remove build products and the run directory

@@ -42,6 +42,21 @@ awk -v s="$swift_items" -v p="$py_items" -v m="$py_mb" -v n="$items" \
   'BEGIN { printf "feed parsing: FeedReader %.0f items/s, feedparser %.0f items/s (%.2f MB/s, %d items), ratio %.2f\n", s, p, m, n, s / p }' \
   | tee "$RUN_DIR/bench/feeds.txt"
 
+echo "==> ingest parse: one process per feed file, and one process for all of them"
+feed_files=("$RUN_DIR"/bench/feeds/*)
+start=$(date +%s.%N)
+for file in "${feed_files[@]}"; do "$BIN_DIR/ingest" parse "$file" > /dev/null 2>&1; done
+per_file=$(echo "$(date +%s.%N) - $start" | bc)
+start=$(date +%s.%N)
+"$BIN_DIR/ingest" parse "${feed_files[@]}" > /dev/null 2>&1
+one_process=$(echo "$(date +%s.%N) - $start" | bc)
+start=$(date +%s.%N)
+for file in "${feed_files[@]}"; do "$VENV/bin/python" -c 'import sys, feedparser; feedparser.parse(sys.argv[1])' "$file"; done
+py_per_file=$(echo "$(date +%s.%N) - $start" | bc)
+awk -v a="$per_file" -v b="$one_process" -v p="$py_per_file" -v n="${#feed_files[@]}" \
+  'BEGIN { printf "ingest parse, %d feed files: %.1f ms a file one process each, %.1f ms a file in one process (%.1fx); python+feedparser one process each %.1f ms a file, ratio %.2f\n", n, 1000 * a / n, 1000 * b / n, a / b, 1000 * p / n, p / a }' \
+  | tee "$RUN_DIR/bench/parse-startup.txt"
+
 echo "==> peer: a minimal Python ingest (json, hashlib, sqlite3) on the same JSON Lines file"
 read -r n py_ingest <<< "$("$VENV/bin/python" bench/ingest_peer.py "$RUN_DIR/bench/ingest.jsonl")"
 swift_ingest=$(tr -d '\n ' < "$RUN_DIR/bench/pipeline.json" | sed -n 's/.*"ingest":{[^}]*"storiesPerSecond":\([0-9.]*\).*/\1/p')

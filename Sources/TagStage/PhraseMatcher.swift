@@ -57,34 +57,37 @@ struct PhraseMatcher<Value: Sendable>: Sendable {
     func matches(in tokens: [TextTokenizer.Token]) -> [Match] {
         var result: [Match] = []
         var index = 0
-        while index < tokens.count {
-            var matched: Match?
-            if let candidates = byFirstWord[tokens[index]] {
-                for candidate in candidates {
-                    let phrase = phrases[candidate]
-                    guard index + phrase.words.count <= tokens.count else { continue }
-                    var ok = true
-                    for offset in 1..<max(1, phrase.words.count) {
-                        let token = tokens[index + offset]
-                        if token.hash != phrase.hashes[offset] || token.text != phrase.words[offset] {
-                            ok = false
+        // Phrases read in place (a buffer, not a copy of each candidate with its arrays retained).
+        phrases.withUnsafeBufferPointer { phrases in
+            while index < tokens.count {
+                var matched: Match?
+                if let candidates = byFirstWord[tokens[index]] {
+                    for candidate in candidates {
+                        let count = phrases[candidate].words.count
+                        guard index + count <= tokens.count else { continue }
+                        var ok = true
+                        for offset in 1..<max(1, count) {
+                            let token = tokens[index + offset]
+                            if token.hash != phrases[candidate].hashes[offset] || token.text != phrases[candidate].words[offset] {
+                                ok = false
+                                break
+                            }
+                        }
+                        if ok && phrases[candidate].caseSensitive {
+                            ok = tokens[index..<(index + count)].allSatisfy { isUppercase($0.raw) }
+                        }
+                        if ok {
+                            matched = Match(tokenRange: index..<(index + count), phrase: candidate)
                             break
                         }
                     }
-                    if ok && phrase.caseSensitive {
-                        ok = tokens[index..<(index + phrase.words.count)].allSatisfy { isUppercase($0.raw) }
-                    }
-                    if ok {
-                        matched = Match(tokenRange: index..<(index + phrase.words.count), phrase: candidate)
-                        break
-                    }
                 }
-            }
-            if let matched {
-                result.append(matched)
-                index = matched.tokenRange.upperBound
-            } else {
-                index += 1
+                if let matched {
+                    result.append(matched)
+                    index = matched.tokenRange.upperBound
+                } else {
+                    index += 1
+                }
             }
         }
         return result

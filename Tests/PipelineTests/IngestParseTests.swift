@@ -39,4 +39,25 @@ struct IngestParseTests {
             #expect(parse.stderr.contains("an OPML subscription list, not a feed"), "\(parse.stderr)")
         }
     }
+
+    @Test("many documents in one process: read in order, an unreadable one reported and the rest still read, exit status 1")
+    func manyDocuments() async throws {
+        try await PipelineHarness.with { pipeline in
+            let first = try pipeline.write(
+                "first.xml",
+                #"<?xml version="1.0"?><rss version="2.0"><channel><title>First</title><item><title>One from the first</title><guid>f-1</guid></item></channel></rss>"#)
+            let missing = pipeline.runDirectory.appendingPathComponent("missing.xml").path
+            let opml = try pipeline.write("list.opml", #"<?xml version="1.0"?><opml version="2.0"><head/><body/></opml>"#)
+            let last = try pipeline.write("last.jsonl", #"{"headline": "One from the last", "body": "Its body."}"# + "\n")
+            let parse = try pipeline.startProcess(
+                name: "ingest-parse", executable: pipeline.executable("ingest"), arguments: ["parse", first.path, missing, opml.path, last.path])
+            #expect(await parse.waitForExit(timeout: .seconds(30)) == 1)
+            let headlines = parse.stdout.split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["headline"] as? String
+            }
+            #expect(headlines == ["One from the first", "One from the last"])
+            #expect(parse.stderr.contains("missing.xml"), "\(parse.stderr)")
+            #expect(parse.stderr.contains("an OPML subscription list, not a feed"), "\(parse.stderr)")
+        }
+    }
 }

@@ -8,6 +8,8 @@ final class EntityEvidence: Sendable {
     let matcher: PhraseMatcher<Int>
     /// The gazetteer's entries.
     let entries: [GazetteerEntry]
+    /// Per entry: its aliases other than its name (nil when it has no other), as entities list them.
+    let otherAliases: [[String]?]
     /// The first names and word lists the features use.
     let lexicon: EntitySequenceModel.Lexicon
     /// The same lists as one table of ``EntitySequenceModel/WordClass`` bits, looked up by the
@@ -17,6 +19,7 @@ final class EntityEvidence: Sendable {
     init(gazetteer: Gazetteer) {
         matcher = PhraseMatcher(gazetteer.entries.enumerated().flatMap { index, entry in entry.aliases.map { (phrase: $0, value: index) } })
         entries = gazetteer.entries
+        otherAliases = gazetteer.entries.map { entry in entry.aliases.count > 1 ? entry.aliases.filter { $0 != entry.name } : nil }
         lexicon = EntitySequenceModel.Lexicon(givenNames: Set(gazetteer.givenNames.map { $0.lowercased() }))
         typealias WordClass = EntitySequenceModel.WordClass
         var classes: [String: UInt8] = [:]

@@ -93,6 +93,21 @@ final class EntityLinker: Sendable {
         return link(found, fields: fields)
     }
 
+    /// How many distinct values a sequence has: none, one (which), or more.
+    private enum Only { case none, one(Int), many }
+
+    private static func only(_ keys: some Sequence<Int>) -> Only {
+        var found = Only.none
+        for key in keys {
+            switch found {
+            case .none: found = .one(key)
+            case .one(let existing) where existing != key: return .many
+            default: break
+            }
+        }
+        return found
+    }
+
     /// The reason a mention gives for its entity.
     private func reason(_ item: Found) -> String {
         switch item.evidence {
@@ -133,9 +148,10 @@ final class EntityLinker: Sendable {
             let text = wordLists[index]
             var target = own
             if item.entry == nil && item.type == .person && text.count == 1 {
-                let surnames = Set(persons.filter { $0.surname == text[0] }.map(\.key))
-                let givens = Set(persons.filter { $0.given == text[0] }.map(\.key))
-                if surnames.count == 1 { target = surnames.first! } else if surnames.isEmpty && givens.count == 1 { target = givens.first! }
+                // The one person with that surname, else (no surname matching) the one with that given name.
+                let surname = Self.only(persons.lazy.filter { $0.surname == text[0] }.map(\.key))
+                let given = Self.only(persons.lazy.filter { $0.given == text[0] }.map(\.key))
+                if case .one(let key) = surname { target = key } else if case .none = surname, case .one(let key) = given { target = key }
             } else if item.entry == nil && item.type == .organization {
                 if let longer = organizations.first(where: { $0.words.count > text.count && $0.words.starts(with: text) }) {
                     target = longer.key
@@ -150,7 +166,7 @@ final class EntityLinker: Sendable {
         // Every mention with the entity it belongs to.
         var mentions = found.indices.map { (item: found[$0], key: keys[$0], target: canonical[keys[$0]] ?? keys[$0]) }
         // Capitalised words the model did not tag that are a found person's surname.
-        let surnameOwners = Dictionary(grouping: persons, by: \.surname).filter { $0.value.count == 1 }.mapValues { $0[0].key }
+        let surnameOwners = persons.isEmpty ? [:] : Dictionary(grouping: persons, by: \.surname).filter { $0.value.count == 1 }.mapValues { $0[0].key }
         if !surnameOwners.isEmpty {
             for (position, field) in fields.enumerated() {
                 var taken = [Bool](repeating: false, count: field.tokens.count)
@@ -184,7 +200,7 @@ final class EntityLinker: Sendable {
                 case .entry(let entry):
                     let gazetteer = evidence.entries[entry]
                     (id, name) = (gazetteer.id, gazetteer.name)
-                    aliases = gazetteer.aliases.count > 1 ? gazetteer.aliases.filter { $0 != gazetteer.name } : nil
+                    aliases = evidence.otherAliases[entry]
                 case .found(let type, let words):
                     id = "found:\(type.rawValue):" + words.joined(separator: "-")
                     name = fields[itself.field].tokens[itself.range].map(\.raw).joined(separator: " ")
