@@ -90,4 +90,40 @@ struct EntityModelTests {
         #expect(evaluation.overall.f1 >= 0.6, "\(evaluation.report)")
         for type in evaluation.perType { #expect(type.recall >= 0.4, "\(evaluation.report)") }
     }
+
+    @Test("a model file keeps only non-zero weights (format 2) and reads back the same; format 1 files still read; a cut file is refused")
+    func modelFileFormats() throws {
+        // A small model: most buckets empty, some with one label, one with all seven, values that
+        // Float16 holds exactly and not.
+        let bits = 10
+        var weights = [Float](repeating: 0, count: (1 << bits) * EntitySequenceModel.labelCount)
+        weights[3 * 7 + 2] = 1.5
+        for label in 0..<7 { weights[100 * 7 + label] = Float(label) - 3.25 }
+        weights[1023 * 7 + 6] = 0.1
+        weights[512 * 7] = -0.0
+        let header = EntitySequenceModel.Header(bits: bits, epochs: 1, trainedOn: 1, trainedAt: Date(timeIntervalSince1970: 0))
+        let model = EntitySequenceModel(header: header, weights: weights)
+        let directory = NSTemporaryDirectory() + "entity-formats-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let halved = weights.map { Float(Float16($0)) }
+
+        try model.write(to: directory + "/two.model")
+        let two = try EntitySequenceModel.read(from: directory + "/two.model")
+        #expect(two.header.format == 2)
+        #expect(two.weights == halved)
+        let size = try FileManager.default.attributesOfItem(atPath: directory + "/two.model")[.size] as! Int
+        #expect(size < 128 + 1024 / 8 + 3 + 2 * 9, "format 2 stores the bitmap, three masks and nine weights, not \(weights.count) weights")
+
+        var oneHeader = header
+        oneHeader.format = 1
+        var payload = Data()
+        for weight in weights { withUnsafeBytes(of: Float16(weight).bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
+        try ModelFile.encode(magic: EntitySequenceModel.magic, header: oneHeader, payload: payload).write(to: URL(fileURLWithPath: directory + "/one.model"))
+        #expect(try EntitySequenceModel.read(from: directory + "/one.model").weights == halved)
+
+        let whole = try Data(contentsOf: URL(fileURLWithPath: directory + "/two.model"))
+        try whole.dropLast(3).write(to: URL(fileURLWithPath: directory + "/cut.model"))
+        #expect(throws: TagDataError.self) { try EntitySequenceModel.read(from: directory + "/cut.model") }
+    }
 }

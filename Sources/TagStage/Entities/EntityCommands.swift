@@ -28,7 +28,7 @@ struct TagTrainEntitiesCommand: AsyncParsableCommand {
     var epochs = 8
 
     @Option(help: "log2 of the number of feature buckets.")
-    var bits = 17
+    var bits = 18
 
     @Option(help: ArgumentHelp("Directory of gazetteer .tsv files (default: the bundled one).", valueName: "dir"))
     var gazetteer: String?

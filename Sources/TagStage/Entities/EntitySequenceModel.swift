@@ -15,8 +15,8 @@ public struct EntitySequenceModel: Sendable, CustomStringConvertible {
 
     /// What a model file records besides its weights.
     public struct Header: Codable, Sendable, Hashable {
-        /// The format version.
-        public var format = 1
+        /// The format version (2: only non-zero weights stored).
+        public var format = 2
         /// log2 of the number of feature buckets.
         public var bits: Int
         /// Passes over the training data.
