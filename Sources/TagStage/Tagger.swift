@@ -315,7 +315,7 @@ public struct Tagger: Sendable, CustomStringConvertible {
         return drafts.map { index, draft in
             let topic = topics[index]
             let reason = draft.parentOf.map { "parent of \(topics[$0].label)" } ?? draft.foundReason
-            return TopicTag(code: topic.code, name: topic.name, label: topic.label, score: draft.score, reason: reason)
+            return TopicTag(code: topic.code, name: topic.name, label: topic.label, score: draft.score, reason: reason, wikidata: topic.wikidata)
         }
         .sorted { ($0.score, $1.code) > ($1.score, $0.code) }
     }

@@ -62,6 +62,8 @@ struct TaggerTests {
         let parent = try #require(tagged.topics.first { $0.code == "medtop:20000346" })
         #expect(parent.reason.contains("parent of International trade"))
         #expect(tagged.topics.contains { $0.code == "medtop:04000000" })
+        // The IPTC vocabulary links international trade to its Wikidata item; the tag carries it.
+        #expect(trade.wikidata == "Q178803")
         #expect(tagged.tagKeys.contains("topic_trade"))
         #expect(tagged.tagKeys.contains("topic_medtop_04000000"))
         #expect(tagged.tagKeys.contains("topic_economy"))

@@ -94,14 +94,17 @@ public struct TopicTag: Codable, Sendable, Hashable {
     public var score: Double
     /// Why it was tagged: the keywords that matched, or the child topic it was inherited from.
     public var reason: String
+    /// The topic's Wikidata item (`Q…`), where the IPTC vocabulary links one.
+    public var wikidata: String?
 
     /// Creates a topic tag.
-    public init(code: String, name: String, label: String, score: Double, reason: String) {
+    public init(code: String, name: String, label: String, score: Double, reason: String, wikidata: String? = nil) {
         self.code = code
         self.name = name
         self.label = label
         self.score = score
         self.reason = reason
+        self.wikidata = wikidata
     }
 }
 
