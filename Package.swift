@@ -13,6 +13,8 @@ let swiftServiceLifecycle = Package.Dependency.package(
 let grdb = Package.Dependency.package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0")
 let swiftCrypto = Package.Dependency.package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3")
 let hdrHistogram = Package.Dependency.package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0")
+// Already built for service-lifecycle, so naming it costs nothing: its timers replace sleep loops.
+let swiftAsyncAlgorithms = Package.Dependency.package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.3")
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
@@ -21,6 +23,7 @@ let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift
 let grdbProduct = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
+let asyncAlgorithms = Target.Dependency.product(name: "AsyncAlgorithms", package: "swift-async-algorithms")
 
 let package = Package(
     name: "news-pipeline",
@@ -32,7 +35,7 @@ let package = Package(
         .executable(name: "notify", targets: ["notify"]),
         .executable(name: "newsctl", targets: ["newsctl"]),
     ],
-    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, grdb, swiftCrypto, hdrHistogram],
+    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, swiftAsyncAlgorithms, grdb, swiftCrypto, hdrHistogram],
     targets: [
         // MARK: - ZeroMQ
         // libzmq from Debian's libzmq3-dev; the header sits in /usr/include, so no pkg-config is needed
@@ -48,11 +51,11 @@ let package = Package(
         // MARK: - Shared model and runtime
         .target(
             name: "NewsModel",
-            dependencies: ["ZeroMQ", argumentParser, logging, serviceLifecycle, unixSignals, crypto, grdbProduct]
+            dependencies: ["ZeroMQ", argumentParser, logging, serviceLifecycle, unixSignals, asyncAlgorithms, crypto, grdbProduct]
         ),
 
         // MARK: - Stage logic (libraries that tests import)
-        .target(name: "IngestStage", dependencies: ["NewsModel", "HTTPClient", argumentParser, logging, serviceLifecycle, grdbProduct]),
+        .target(name: "IngestStage", dependencies: ["NewsModel", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct]),
         .target(
             name: "TagStage",
             dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle],
@@ -64,7 +67,7 @@ let package = Package(
         ),
         .target(
             name: "NotifyStage",
-            dependencies: ["NewsModel", "HTTPClient", argumentParser, logging, serviceLifecycle, grdbProduct, crypto]
+            dependencies: ["NewsModel", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct, crypto]
         ),
         .target(name: "NewsCtlCommands", dependencies: ["NewsModel", argumentParser, logging]),
 

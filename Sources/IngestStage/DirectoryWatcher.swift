@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import Logging
 import NewsModel
@@ -27,7 +28,8 @@ struct DirectoryWatcher {
             logger.error("cannot read ingest's state; watched directories are not read: \(error)")
             return
         }
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        // One scan at once, then one per interval until shutdown.
+        func scan() async -> Bool {
             for directory in directories {
                 for (path, stamp) in await Self.files(in: directory) {
                     defer { seen[path] = stamp }
@@ -44,8 +46,10 @@ struct DirectoryWatcher {
                         case .failed(let reason):
                             try await state.markProcessed(path: path, size: stamp.size, modified: stamp.modified, error: reason)
                         case .interrupted:
+                            // Not processed: after the restart it is read again, and the stories
+                            // already journaled are known by their ids and not taken twice.
                             try await state.clearAttempt(path: path)
-                            return
+                            return false
                         }
                         processed[path] = stamp
                     } catch {
@@ -53,7 +57,11 @@ struct DirectoryWatcher {
                     }
                 }
             }
-            try? await Task.sleep(for: interval)
+            return true
+        }
+        guard await scan() else { return }
+        for await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
+            guard await scan() else { return }
         }
     }
 

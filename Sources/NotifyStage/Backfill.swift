@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import Logging
 import NewsModel
@@ -11,6 +12,10 @@ import ZeroMQ
 /// once `index` reports no lag (at most a minute later), for stories `notify` had already passed when
 /// the subscription arrived but `index` had not stored yet. A story found by both, or by the backfill
 /// and live matching, has one alert id and is sent once.
+///
+/// Second passes run in ``runSecondPasses()``, a child task of notify's service: shutdown cancels
+/// them and waits for them (a second pass cut short by shutdown is not run again; the live matching
+/// has covered everything since the subscription).
 struct Backfill: Sendable {
     let store: SubscriptionStore
     let emitter: AlertEmitter
@@ -20,22 +25,52 @@ struct Backfill: Sendable {
     let logger: Logger
     /// How long to wait for `index` to catch up before the second pass.
     var catchUpLimit: Duration = .seconds(60)
+    /// A second pass to run: the subscription and its window.
+    private struct SecondPass: Sendable {
+        let subscription: Subscription
+        let since: Date
+    }
+    private let secondPasses: AsyncStream<SecondPass>
+    private let queue: AsyncStream<SecondPass>.Continuation
 
-    /// Runs the first pass and starts the second; returns how many alerts the first pass sent.
+    init(
+        store: SubscriptionStore, emitter: AlertEmitter, indexControls: @escaping @Sendable () -> [String], context: ZMQContext,
+        counters: StageCounters, logger: Logger
+    ) {
+        self.store = store
+        self.emitter = emitter
+        self.indexControls = indexControls
+        self.context = context
+        self.counters = counters
+        self.logger = logger
+        (secondPasses, queue) = AsyncStream.makeStream(of: SecondPass.self)
+    }
+
+    /// Runs the first pass and queues the second; returns how many alerts the first pass sent.
     /// - Throws: ``ControlFailure`` when no `index` answers.
     func run(for subscription: Subscription, seconds: Int) async throws -> Int {
         let since = Date().addingTimeInterval(-TimeInterval(seconds))
         let sent = try await pass(subscription, since: since)
-        Task {
-            await waitForIndex()
-            do {
-                let late = try await pass(subscription, since: since)
-                if late > 0 { logger.info("backfill caught late stories", metadata: ["id": "\(subscription.id)", "alerts": "\(late)"]) }
-            } catch {
-                logger.warning("backfill's second pass failed", metadata: ["id": "\(subscription.id)", "error": "\(error)"])
+        queue.yield(SecondPass(subscription: subscription, since: since))
+        return sent
+    }
+
+    /// Runs the queued second passes, each on its own as soon as it is queued, until cancelled.
+    func runSecondPasses() async {
+        await withDiscardingTaskGroup { group in
+            for await second in secondPasses {
+                group.addTask {
+                    await waitForIndex()
+                    guard !Task.isCancelled else { return }
+                    do {
+                        let late = try await pass(second.subscription, since: second.since)
+                        if late > 0 { logger.info("backfill caught late stories", metadata: ["id": "\(second.subscription.id)", "alerts": "\(late)"]) }
+                    } catch {
+                        logger.warning("backfill's second pass failed", metadata: ["id": "\(second.subscription.id)", "error": "\(error)"])
+                    }
+                }
             }
         }
-        return sent
     }
 
     private func pass(_ subscription: Subscription, since: Date) async throws -> Int {
@@ -58,16 +93,15 @@ struct Backfill: Sendable {
 
     /// Waits until every answering `index` replica reports no lag, or the limit passes.
     private func waitForIndex() async {
-        let clock = ContinuousClock()
-        let deadline = clock.now + catchUpLimit
-        try? await Task.sleep(for: .milliseconds(500))
-        while clock.now < deadline {
+        let deadline = ContinuousClock.now + catchUpLimit
+        for await tick in AsyncTimerSequence(interval: .milliseconds(500), clock: .continuous) {
+            guard tick < deadline else { break }
             let statuses = await indexControls().asyncCompactMap { endpoint in
                 try? await client(endpoint).call(.status, as: StageStatus.self)
             }
             if !statuses.isEmpty && statuses.allSatisfy({ ($0.lag ?? 0) == 0 }) { return }
-            try? await Task.sleep(for: .milliseconds(500))
         }
+        guard !Task.isCancelled else { return }
         logger.warning("index did not catch up within the backfill's wait; the second pass runs anyway")
     }
 

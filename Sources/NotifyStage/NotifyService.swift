@@ -58,75 +58,79 @@ public struct NotifyService: Service {
         let emitter = AlertEmitter(store: store, output: output, counters: runtime.counters, alertsFile: alertsFile)
         let backfill = Backfill(
             store: store, emitter: emitter, indexControls: indexControls, context: runtime.context, counters: runtime.counters, logger: logger)
-        let deliverer = Task {
-            await WebhookDeliverer(store: store, guardrail: webhookGuard, policy: webhookPolicy, counters: runtime.counters, logger: logger).run()
-        }
-        defer { deliverer.cancel() }
+        let deliverer = WebhookDeliverer(store: store, guardrail: webhookGuard, policy: webhookPolicy, counters: runtime.counters, logger: logger)
 
-        await StageLoop.run(
-            runtime: runtime, control: control, input: input,
-            handleRequest: { request in
-                switch request {
-                case .status:
-                    var status = runtime.status(endpoints: endpoints, output: output, input: input)
-                    status.counters["subscriptions"] = store.subscriptions.count
-                    return status
-                case .subscribe(let subscribe):
-                    if let webhook = subscribe.webhook {
-                        // Refused early when the address is already known to be off limits; checked again at each delivery.
-                        if case .failure(let error) = await webhookGuard.checkOffPool(webhook), error.isPermanent {
-                            throw ControlFailure(code: .badRequest, message: error.message)
+        // The webhook deliverer and the backfills' second passes are child tasks of this service: the
+        // stage loop's end (at shutdown) cancels them, and the service ends once they have.
+        await withDiscardingTaskGroup { group in
+            group.addTask { await deliverer.run() }
+            group.addTask { await backfill.runSecondPasses() }
+            defer { group.cancelAll() }
+            await StageLoop.run(
+                runtime: runtime, control: control, input: input,
+                handleRequest: { request in
+                    switch request {
+                    case .status:
+                        var status = runtime.status(endpoints: endpoints, output: output, input: input)
+                        status.counters["subscriptions"] = store.subscriptions.count
+                        return status
+                    case .subscribe(let subscribe):
+                        if let webhook = subscribe.webhook {
+                            // Refused early when the address is already known to be off limits; checked again at each delivery.
+                            if case .failure(let error) = await webhookGuard.checkOffPool(webhook), error.isPermanent {
+                                throw ControlFailure(code: .badRequest, message: error.message)
+                            }
+                        }
+                        var result = try await store.subscribe(subscribe.query, webhook: subscribe.webhook)
+                        if result.created {
+                            logger.info("subscribed", metadata: ["id": "\(result.subscription.id)", "query": "\(subscribe.query)"])
+                        }
+                        if let seconds = subscribe.backfillSeconds {
+                            // Live matching covers every story from now on; the backfill covers the window
+                            // before, and once more when index has caught up (alert ids keep it to one each).
+                            result.backfilled = try await backfill.run(for: result.subscription, seconds: seconds)
+                        }
+                        return result
+                    case .listSubscriptions:
+                        try await store.refreshIfChanged()
+                        return store.subscriptions.map(\.subscription)
+                    case .unsubscribe(let id):
+                        return try await store.unsubscribe(id)
+                    case .listAlerts(let alerts):
+                        return try await store.alerts(alerts)
+                    case .listDeliveries(let deliveries):
+                        return try await store.deliveries(deliveries)
+                    case .replayDeliveries(let replay):
+                        return try await store.replay(replay)
+                    default:
+                        throw ControlFailure(
+                            code: .unknownMethod,
+                            message:
+                                "notify answers subscribe, subscriptions, unsubscribe, alerts, deliveries, deliveries_replay and status, not \(request.method)")
+                    }
+                },
+                handleBatch: { messages in
+                    try await store.refreshIfChanged()
+                    var matches: [(alert: Alert, originAt: Date)] = []
+                    let matching = store.matching
+                    let now = Date()
+                    for message in messages {
+                        guard case .taggedStory(let tagged) = message.envelope.payload else {
+                            runtime.counters.increment("unexpected_kind")
+                            continue
+                        }
+                        let document = MatchDocument(tagged)
+                        for position in matching.percolator.matches(document, now: now) {
+                            let active = matching.subscriptions[position]
+                            let alert = Alert(
+                                subscription: active.subscription, story: tagged,
+                                satisfied: QueryMatcher.satisfiedClauses(active.query.root, document, now: now))
+                            matches.append((alert, message.envelope.originAt))
                         }
                     }
-                    var result = try await store.subscribe(subscribe.query, webhook: subscribe.webhook)
-                    if result.created {
-                        logger.info("subscribed", metadata: ["id": "\(result.subscription.id)", "query": "\(subscribe.query)"])
-                    }
-                    if let seconds = subscribe.backfillSeconds {
-                        // Live matching covers every story from now on; the backfill covers the window
-                        // before, and once more when index has caught up (alert ids keep it to one each).
-                        result.backfilled = try await backfill.run(for: result.subscription, seconds: seconds)
-                    }
-                    return result
-                case .listSubscriptions:
-                    try await store.refreshIfChanged()
-                    return store.subscriptions.map(\.subscription)
-                case .unsubscribe(let id):
-                    return try await store.unsubscribe(id)
-                case .listAlerts(let alerts):
-                    return try await store.alerts(alerts)
-                case .listDeliveries(let deliveries):
-                    return try await store.deliveries(deliveries)
-                case .replayDeliveries(let replay):
-                    return try await store.replay(replay)
-                default:
-                    throw ControlFailure(
-                        code: .unknownMethod,
-                        message:
-                            "notify answers subscribe, subscriptions, unsubscribe, alerts, deliveries, deliveries_replay and status, not \(request.method)")
-                }
-            },
-            handleBatch: { messages in
-                try await store.refreshIfChanged()
-                var matches: [(alert: Alert, originAt: Date)] = []
-                let matching = store.matching
-                let now = Date()
-                for message in messages {
-                    guard case .taggedStory(let tagged) = message.envelope.payload else {
-                        runtime.counters.increment("unexpected_kind")
-                        continue
-                    }
-                    let document = MatchDocument(tagged)
-                    for position in matching.percolator.matches(document, now: now) {
-                        let active = matching.subscriptions[position]
-                        let alert = Alert(
-                            subscription: active.subscription, story: tagged,
-                            satisfied: QueryMatcher.satisfiedClauses(active.query.root, document, now: now))
-                        matches.append((alert, message.envelope.originAt))
-                    }
-                }
-                try await emitter.emit(matches)
-            })
+                    try await emitter.emit(matches)
+                })
+        }
         await output.close()
     }
 }

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import HTTPClient
 import Logging
@@ -42,7 +43,8 @@ public struct WebhookPolicy: Sendable {
 /// Sends the outbox's due deliveries to their webhooks, signed the Standard Webhooks way, and records
 /// each outcome: 2xx delivered; `410 Gone`, a refused address or a subscription that is gone makes a
 /// dead letter at once; anything else is retried with exponential backoff until the attempts run out.
-/// Runs until its task is cancelled; every request runs on a dedicated thread.
+/// Runs until its task is cancelled (notify runs it as a child task of its service, so shutdown
+/// cancels it and waits for it); every request runs on a dedicated thread.
 struct WebhookDeliverer {
     let store: SubscriptionStore
     let guardrail: AddressGuard
@@ -53,34 +55,33 @@ struct WebhookDeliverer {
     func run() async {
         let running = RunningDeliveries()
         await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let (total, room) = running.snapshot(perDestination: policy.perDestination)
-                let capacity = policy.concurrency - total
-                let due: [ClaimedDelivery]
-                do {
-                    guard capacity > 0, try await store.hasDueDelivery() else {
-                        try? await Task.sleep(for: .milliseconds(100))
-                        continue
+            // Every tick, as many due deliveries as there is room for are claimed and started; after
+            // an unreadable outbox, the next second's ticks are skipped.
+            var pausedUntil = ContinuousClock.now
+            for await tick in AsyncTimerSequence(interval: .milliseconds(100), clock: .continuous) where tick >= pausedUntil {
+                while !Task.isCancelled {
+                    let (total, room) = running.snapshot(perDestination: policy.perDestination)
+                    let capacity = policy.concurrency - total
+                    let due: [ClaimedDelivery]
+                    do {
+                        guard capacity > 0, try await store.hasDueDelivery() else { break }
+                        // The lease outlasts an attempt, so another replica leaves a claimed delivery alone.
+                        due = try await store.claimDueDeliveries(
+                            limit: capacity, perDestination: policy.perDestination, room: room,
+                            lease: Double(policy.timeout.components.seconds) + 30)
+                    } catch {
+                        logger.error("webhook outbox unreadable", metadata: ["error": "\(error)"])
+                        pausedUntil = tick + .seconds(1)
+                        break
                     }
-                    // The lease outlasts an attempt, so another replica leaves a claimed delivery alone.
-                    due = try await store.claimDueDeliveries(
-                        limit: capacity, perDestination: policy.perDestination, room: room,
-                        lease: Double(policy.timeout.components.seconds) + 30)
-                } catch {
-                    logger.error("webhook outbox unreadable", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
-                    continue
-                }
-                if due.isEmpty {
-                    try? await Task.sleep(for: .milliseconds(100))
-                    continue
-                }
-                // Each attempt runs on its own: a slow receiver holds its own slots, never a batch.
-                for delivery in due {
-                    running.start(delivery.destination)
-                    group.addTask {
-                        await attempt(delivery)
-                        running.finish(delivery.destination)
+                    if due.isEmpty { break }
+                    // Each attempt runs on its own: a slow receiver holds its own slots, never a batch.
+                    for delivery in due {
+                        running.start(delivery.destination)
+                        group.addTask {
+                            await attempt(delivery)
+                            running.finish(delivery.destination)
+                        }
                     }
                 }
             }

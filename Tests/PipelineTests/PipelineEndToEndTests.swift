@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import NewsModel
 import Testing
@@ -195,6 +196,39 @@ struct PipelineEndToEndTests {
             #expect(try await eventually { try await pipeline.statuses("ingest").count == 1 })
             try await Task.sleep(for: .seconds(3))
             #expect(try await pipeline.counter("ingest", "accepted") == 0)
+        }
+    }
+
+    @Test("a watched file cut short by SIGTERM is not marked processed: the restart reads the rest, and every story is journaled once")
+    func watchedFileCutShort() async throws {
+        try await PipelineHarness.with { pipeline in
+            let inbox = pipeline.runDirectory.appendingPathComponent("inbox")
+            try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+            let count = 10_000
+            var lines = ""
+            lines.reserveCapacity(count * 120)
+            for number in 0..<count {
+                lines += #"{"id": "cut-\#(number)", "headline": "Harbour notice \#(number)", "body": "Notice \#(number) for berth \#(number % 97) and pier \#(number % 89)."}"# + "\n"
+            }
+            try lines.write(to: inbox.appendingPathComponent("notices.jsonl"), atomically: true, encoding: .utf8)
+            let first = try pipeline.start("ingest", ["--watch", inbox.path])
+            #expect(try await eventually(timeout: .seconds(60)) { try await pipeline.counter("ingest", "accepted") >= 1_000 }, "\(pipeline.logs())")
+            first.signal(SIGTERM)
+            #expect(await first.waitForExit(timeout: .seconds(10)) == 0, "\(first.stderr.suffix(2000))")
+
+            let journal = try DatabaseQueue(path: pipeline.runDirectory.appendingPathComponent("data/journal-ingest-0.sqlite").path)
+            let taken = try await journal.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM entry") ?? 0 }
+            #expect(taken > 0 && taken < count, "SIGTERM came after the whole file was read (\(taken) stories); the test needs a longer file")
+            try await journal.close()
+
+            try pipeline.start("ingest", as: "ingest-again", ["--watch", inbox.path])
+            #expect(
+                try await eventually(timeout: .seconds(120)) {
+                    try await pipeline.counter("ingest", "accepted") + (try await pipeline.counter("ingest", "duplicates")) == count
+                }, "\(pipeline.logs())")
+            #expect(try await pipeline.counter("ingest", "accepted") == count - taken)
+            let reopened = try DatabaseQueue(path: pipeline.runDirectory.appendingPathComponent("data/journal-ingest-0.sqlite").path)
+            #expect(try await reopened.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM entry") } == count)
         }
     }
 

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import Logging
 import NewsModel
@@ -32,7 +33,8 @@ struct FeedPoller {
         }
         let inFlight = InFlightFeeds()
         await withDiscardingTaskGroup { group in
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // The schedule looked at once, then every tick until shutdown.
+            func startDuePolls() async {
                 let feeds: [PolledFeed]
                 do {
                     feeds = try await registry.all()
@@ -54,7 +56,10 @@ struct FeedPoller {
                         _ = inFlight.urls.withLock { $0.remove(feed.url) }
                     }
                 }
-                try? await Task.sleep(for: tick)
+            }
+            await startDuePolls()
+            for await _ in AsyncTimerSequence(interval: tick, clock: .continuous).cancelOnGracefulShutdown() {
+                await startDuePolls()
             }
         }
     }

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import Logging
 import ZeroMQ
@@ -49,12 +50,12 @@ public final class StageOutput: Sendable {
     /// everything journaled, then stores positions and closes the feed and the live stream. A replica
     /// stopped this way leaves nothing waiting in its journal, so scaling down loses no time.
     public func close(drainFor timeout: Duration = .seconds(3)) async {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while clock.now < deadline {
-            let waiting = feed.groups.filter { !$0.replicas.isEmpty && ($0.backlog > 0 || $0.inFlight > 0) }
-            if waiting.isEmpty { break }
-            try? await Task.sleep(for: .milliseconds(50))
+        let deadline = ContinuousClock.now + timeout
+        func drained() -> Bool { !feed.groups.contains { !$0.replicas.isEmpty && ($0.backlog > 0 || $0.inFlight > 0) } }
+        if !drained() {
+            for await tick in AsyncTimerSequence(interval: .milliseconds(50), clock: .continuous) where drained() || tick >= deadline {
+                break
+            }
         }
         await feed.close()
         await live?.close()

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -11,15 +12,11 @@ struct ParentWatch: Service {
 
     func run() async throws {
         let parent = getppid()
-        while getppid() == parent {
-            do {
-                try await Task.sleep(for: .milliseconds(500))
-            } catch {
-                return
-            }
-            if Task.isShuttingDownGracefully { return }
+        for await _ in AsyncTimerSequence(interval: .milliseconds(500), clock: .continuous).cancelOnGracefulShutdown()
+        where getppid() != parent {
+            logger.warning("the parent process \(parent) exited; stopping")
+            return
         }
-        logger.warning("the parent process \(parent) exited; stopping")
     }
 }
 
