@@ -17,7 +17,9 @@ export INGEST_REPLICAS TAG_REPLICAS INDEX_REPLICAS NOTIFY_REPLICAS
 RELEASE_BIN   = $(shell $(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)
 DEBUG_BIN     = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: help deps deps-test build build-release run stop status test test-compose image up down chaos bench fuzz model clean
+.PHONY: help deps deps-test build build-release install run stop status test test-compose image up down chaos bench fuzz model clean
+
+PREFIX ?= /usr/local
 
 help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +37,15 @@ build-release: deps
 	@echo "==> building release binaries (the first build takes a few minutes)"
 	SWIFT=$(SWIFT) scripts/swift-build.sh -c release $(SWIFT_FLAGS)
 
+install: build-release ## Put the five programs (ingest, tag, index, notify, newsctl) in $(PREFIX)/bin, PREFIX=/usr/local by default
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(addprefix $(RELEASE_BIN)/,ingest tag index notify newsctl) $(DESTDIR)$(PREFIX)/bin/
+	@# The tagger's data (gazetteer, taxonomy, models) is a resource bundle found next to the program.
+	@for bundle in $(RELEASE_BIN)/*.bundle $(RELEASE_BIN)/*.resources; do \
+	  [ -e "$$bundle" ] && { rm -rf "$(DESTDIR)$(PREFIX)/bin/$$(basename $$bundle)"; cp -R "$$bundle" $(DESTDIR)$(PREFIX)/bin/; }; \
+	done; true
+	@echo "installed ingest, tag, index, notify and newsctl in $(DESTDIR)$(PREFIX)/bin"
+
 run: build-release ## Start the pipeline (TAG_REPLICAS=N etc. for replicas) and stream the sample stories through it
 	@echo "==> starting the stages (run directory: $(RUN_DIR))"
 	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/pipeline.sh start
@@ -47,6 +58,7 @@ status: ## Show each stage's status
 	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/pipeline.sh status
 
 test: deps-test ## Build and run every test (unit and end-to-end)
+	python3 scripts/check-imports.py
 	SWIFT=$(SWIFT) scripts/swift-build.sh $(SWIFT_FLAGS) --build-tests
 	NEWS_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test $(SWIFT_FLAGS) --skip-build
 

@@ -67,9 +67,9 @@ let package = Package(
         ),
         .target(
             name: "NotifyStage",
-            dependencies: ["NewsModel", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct, crypto]
+            dependencies: ["NewsModel", "ZeroMQ", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct, crypto]
         ),
-        .target(name: "NewsCtlCommands", dependencies: ["NewsModel", argumentParser, logging]),
+        .target(name: "NewsCtlCommands", dependencies: ["NewsModel", "ZeroMQ", argumentParser, logging]),
 
         // MARK: - Executables (thin @main wrappers)
         .executableTarget(name: "ingest", dependencies: ["IngestStage", argumentParser]),
@@ -86,7 +86,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "NewsModelTests", dependencies: ["NewsModel"]),
+        .testTarget(name: "NewsModelTests", dependencies: ["NewsModel", "ZeroMQ", logging]),
         .testTarget(
             name: "StageTests",
             dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", "HTTPClient", grdbProduct],

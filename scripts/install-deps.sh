@@ -34,6 +34,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if ! command -v swift >/dev/null; then
-  echo "error: no Swift toolchain on PATH; install Swift 6.1 or newer from swift.org and run make again" >&2
+  echo "error: no Swift toolchain on PATH; install Swift 6.2 or newer from swift.org and run make again" >&2
+  exit 1
+fi
+# Swift Build (--build-system swiftbuild, which the Makefile uses) came with Swift 6.2.
+swift_version=$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9][0-9]*\)\.\([0-9][0-9]*\).*/\1 \2/p' | head -1)
+read -r swift_major swift_minor <<< "${swift_version:-0 0}"
+if [ "$swift_major" -lt 6 ] || { [ "$swift_major" -eq 6 ] && [ "$swift_minor" -lt 2 ]; }; then
+  echo "error: Swift ${swift_major}.${swift_minor} is on PATH ($(command -v swift)); this project builds with Swift Build, which needs Swift 6.2 or newer: install it from swift.org and run make again" >&2
   exit 1
 fi

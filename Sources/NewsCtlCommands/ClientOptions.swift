@@ -111,6 +111,18 @@ struct NewsctlError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// `text` parsed here, as the stages will parse it, so that a mistake is refused with its column before
+/// any stage is asked (and without a pipeline running).
+/// - Throws: ``NewsctlError`` showing the query and a caret under the column.
+func parsedQuery(_ text: String) throws(NewsctlError) -> Query {
+    do {
+        return try Query(text)
+    } catch {
+        let caret = String(repeating: " ", count: max(0, error.column - 1)) + "^"
+        throw NewsctlError("bad query: \(error)\n  \(text)\n  \(caret)")
+    }
+}
+
 /// Writes one line to stdout, unbuffered, so that pipes see it at once.
 func printLine(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))

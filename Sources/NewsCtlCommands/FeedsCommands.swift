@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import NewsModel
-import ZeroMQ
 
 /// `newsctl feeds`: the feed URLs `ingest` polls.
 struct FeedsCommand: AsyncParsableCommand {
@@ -39,8 +38,6 @@ struct FeedsAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Poll a feed URL (adding it again changes its interval or name).")
 
-    @OptionGroup var options: ClientOptions
-
     @Argument(help: "The feed's http or https URL.")
     var url: String
 
@@ -49,6 +46,9 @@ struct FeedsAddCommand: AsyncParsableCommand {
 
     @Option(help: "The source to record for its stories when the feed names none.")
     var name: String?
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let context = try options.makeContext()
@@ -68,6 +68,7 @@ struct FeedsListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List polled feeds with their state, counters and last error.")
 
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
@@ -108,10 +109,11 @@ struct FeedsListCommand: AsyncParsableCommand {
 struct FeedsRemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "remove", abstract: "Stop polling a feed.")
 
-    @OptionGroup var options: ClientOptions
-
     @Argument(help: "The feed's URL, as listed.")
     var url: String
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let context = try options.makeContext()

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import NewsModel
 import Synchronization
-import ZeroMQ
 
 /// Options of the commands that follow a feed.
 struct FollowLimits: ParsableArguments {
@@ -87,8 +86,6 @@ struct AlertsCommand: AsyncParsableCommand {
             twice.
             """)
 
-    @OptionGroup var options: ClientOptions
-
     @Flag(help: "Follow new alerts as they arrive.")
     var follow = false
 
@@ -99,6 +96,9 @@ struct AlertsCommand: AsyncParsableCommand {
 
     @Argument(help: "Only this subscription's alerts.")
     var subscriptionID: String?
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let json = options.json
@@ -143,9 +143,10 @@ struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail", abstract: "Follow tagged stories as they leave the tag replicas.")
 
-    @OptionGroup var options: ClientOptions
-
     @OptionGroup var limits: FollowLimits
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let json = options.json

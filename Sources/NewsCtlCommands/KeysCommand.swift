@@ -22,9 +22,23 @@ struct GenerateKeysCommand: AsyncParsableCommand {
     @Argument(help: "Path prefix of the files to write, such as keys/server.")
     var name: String
 
+    @Flag(help: "Print {\"secretFile\", \"publicFile\", \"publicKey\"} as one JSON line.")
+    var json = false
+
+    /// What `--json` prints.
+    private struct Written: Encodable {
+        let secretFile: String
+        let publicFile: String
+        let publicKey: String
+    }
+
     func run() async throws {
         let pair = try CurveKeyFile.generate(prefix: name)
-        print("wrote \(name).key (secret, mode 0600) and \(name).pub")
-        print("public key: \(pair.publicKey)")
+        if json {
+            try printJSON(Written(secretFile: name + ".key", publicFile: name + ".pub", publicKey: pair.publicKey))
+            return
+        }
+        printLine("wrote \(name).key (secret, mode 0600) and \(name).pub")
+        printLine("public key: \(pair.publicKey)")
     }
 }

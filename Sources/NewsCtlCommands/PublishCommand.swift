@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import NewsModel
-import ZeroMQ
 
 /// `newsctl publish FILE|-`: send JSON Lines stories to `ingest`.
 struct PublishCommand: AsyncParsableCommand {
@@ -15,10 +14,11 @@ struct PublishCommand: AsyncParsableCommand {
             rest is published; the exit status is 1 when anything was refused.
             """)
 
-    @OptionGroup var options: ClientOptions
-
     @Argument(help: ArgumentHelp("JSON Lines files; - reads stdin.", valueName: "file"))
     var files: [String]
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     /// Prints, per line, what ingest did: JSON Lines with --json, refusals on stderr otherwise.
     func report(_ result: SubmitResult, file: String) throws {

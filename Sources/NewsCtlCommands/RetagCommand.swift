@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import NewsModel
-import ZeroMQ
 
 /// `newsctl retag`: stored stories through tag again, so the index and subscriptions see new tags.
 struct RetagCommand: AsyncParsableCommand {
@@ -15,10 +14,11 @@ struct RetagCommand: AsyncParsableCommand {
             alerted twice for one story, so only new matches alert). Restart tag with the new data first.
             """)
 
-    @OptionGroup var options: ClientOptions
-
     @Option(help: ArgumentHelp("Only stories received in this window, such as 7d or 12h (default: all).", valueName: "window"))
     var since: String?
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     func validate() throws {
         if let since, RetagCommand.seconds(since) == nil {

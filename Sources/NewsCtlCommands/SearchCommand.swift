@@ -1,6 +1,5 @@
 import ArgumentParser
 import NewsModel
-import ZeroMQ
 
 /// `newsctl search QUERY`: full-text search over indexed stories.
 struct SearchCommand: AsyncParsableCommand {
@@ -8,8 +7,6 @@ struct SearchCommand: AsyncParsableCommand {
         commandName: "search",
         abstract: "Search indexed stories with the query language (see docs/QUERY.md).",
         discussion: "Example: newsctl search 'tariffs AND place:Iran'")
-
-    @OptionGroup var options: ClientOptions
 
     @Argument(help: "The query; several words are joined with spaces.")
     var query: [String]
@@ -23,14 +20,19 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "relevance or date.")
     var sort: SearchRequest.Sort = .relevance
 
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
+
     func run() async throws {
-        let context = try options.makeContext()
         let text = query.joined(separator: " ")
+        _ = try parsedQuery(text)
+        let context = try options.makeContext()
         let result = try await options.call(
             "index", .search(SearchRequest(query: text, limit: limit, offset: offset, sort: sort)), as: SearchResult.self,
             context: context)
         if options.json {
-            for hit in result.hits { try printJSON(hit) }
+            // One object: the query in canonical form, the total and this page's hits.
+            try printJSON(result)
             return
         }
         printLine("\(result.total) " + (result.total == 1 ? "story matches" : "stories match") + " \(result.query)")

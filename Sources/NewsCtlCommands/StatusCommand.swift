@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import NewsModel
-import ZeroMQ
 
 /// `newsctl status`: every replica of every stage, with its throughput, lag and counters.
 struct StatusCommand: AsyncParsableCommand {
@@ -13,13 +12,14 @@ struct StatusCommand: AsyncParsableCommand {
             is connected to every replica of the stage it reads, then print the status.
             """)
 
-    @OptionGroup var options: ClientOptions
-
     @Option(help: ArgumentHelp("Wait up to this many seconds for the pipeline to be ready.", valueName: "seconds"))
     var wait: Double?
 
     @Argument(help: "Only these stages (ingest, tag, index, notify).")
     var stages: [String] = []
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     func validate() throws {
         for stage in stages where !PipelineLayout.stages.contains(stage) {

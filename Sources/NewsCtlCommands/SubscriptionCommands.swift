@@ -16,8 +16,6 @@ struct SubscribeCommand: AsyncParsableCommand {
             matched, with the latest few, and saves nothing.
             """)
 
-    @OptionGroup var options: ClientOptions
-
     @Option(help: ArgumentHelp("POST each alert to this http(s) URL (Standard Webhooks: webhook-id, -timestamp, -signature).", valueName: "url"))
     var webhook: String?
 
@@ -30,6 +28,9 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Argument(help: "The query; several words are joined with spaces.")
     var query: [String]
 
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
+
     func validate() throws {
         if let backfill, DateBound.window(backfill) == nil {
             throw ValidationError("--backfill takes a window such as 30m, 24h, 7d or 2w, not \(backfill)")
@@ -37,8 +38,9 @@ struct SubscribeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try options.makeContext()
         let text = query.joined(separator: " ")
+        _ = try parsedQuery(text)
+        let context = try options.makeContext()
         let seconds = backfill.flatMap(DateBound.window)
         if dryRun {
             try await dryRun(text, seconds: seconds ?? 7 * 86_400, context: context)
@@ -61,8 +63,8 @@ struct SubscribeCommand: AsyncParsableCommand {
 
     /// Counts the window's matches in the index, shows the latest, and stores nothing.
     private func dryRun(_ text: String, seconds: Int, context: ZMQContext) async throws {
-        // The query is checked on its own first, so an error points into what the user wrote.
-        _ = try await options.call("index", .search(SearchRequest(query: text, limit: 1)), as: SearchResult.self, context: context)
+        // The query was checked here on its own (``parsedQuery(_:)``), so an error points into what
+        // the user wrote, not into the windowed query below.
         let window = DateBound.describe(seconds: seconds)
         let result = try await options.call(
             "index", .search(SearchRequest(query: "(\(text)) since:\(window)", limit: 5, sort: .date)), as: SearchResult.self,
@@ -82,6 +84,7 @@ struct SubscribeCommand: AsyncParsableCommand {
 struct SubscriptionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "subscriptions", abstract: "List subscriptions.")
 
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
@@ -102,10 +105,11 @@ struct SubscriptionsCommand: AsyncParsableCommand {
 struct UnsubscribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "unsubscribe", abstract: "Remove a subscription.")
 
-    @OptionGroup var options: ClientOptions
-
     @Argument(help: "The subscription id.")
     var id: String
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let context = try options.makeContext()
@@ -130,13 +134,14 @@ struct DeliveriesCommand: AsyncParsableCommand {
 struct ListDeliveriesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List webhook deliveries, newest first.")
 
-    @OptionGroup var options: ClientOptions
-
     @Flag(help: "Only deliveries in this state (dead: the dead letters).")
     var state: DeliveryState?
 
     @Option(help: "How many to show.")
     var limit = 50
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let context = try options.makeContext()
@@ -162,13 +167,14 @@ extension DeliveryState: EnumerableFlag {}
 struct ReplayDeliveriesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "replay", abstract: "Deliver dead letters again.")
 
-    @OptionGroup var options: ClientOptions
-
     @Flag(help: "Every dead letter.")
     var all = false
 
     @Argument(help: "The delivery id (as `newsctl deliveries --dead` shows it).")
     var id: String?
+
+    /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
+    @OptionGroup var options: ClientOptions
 
     func validate() throws {
         if id != nil && all { throw ValidationError("give a delivery id or --all, not both") }

@@ -53,9 +53,9 @@ struct PipelineEndToEndTests {
             #expect(try await eventually { try await pipeline.counter("index", "indexed") >= 2 }, "\(pipeline.logs())")
             let search = try await pipeline.newsctl("search", ["--json", "tariffs AND place:Iran"])
             #expect(search.status == 0, "\(search.stderr)")
-            let hits = search.stdout.split(separator: "\n").compactMap {
-                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-            }
+            let result = try #require(try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [String: Any])
+            #expect(result["total"] as? Int == 1)
+            let hits = result["hits"] as? [[String: Any]] ?? []
             #expect(hits.count == 1)
             let hit = try #require(hits.first)
             #expect(hit["id"] as? String == "e2e-iran")
