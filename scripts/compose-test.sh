@@ -57,13 +57,18 @@ wait_healthy
 again=$(ctl status index --json | sed -n 's/.*"stories":\([0-9]*\).*/\1/p')
 [ "$again" = "$stories" ] || fail "index held $stories stories before down and $again after"
 ctl subscriptions | grep -q "$subscription" || fail "the subscription did not survive down and up"
+instances() { ctl status "$1" --json | grep -o "\"instance\":\"$1-[0-9]*\"" | sort | tr '\n' ' '; }
+[ "$(instances ingest)" = '"instance":"ingest-0" ' ] || fail "ingest came back as $(instances ingest), not ingest-0"
+[ "$(instances tag)" = '"instance":"tag-0" ' ] || fail "tag came back as $(instances tag), not tag-0"
+journals=$("${COMPOSE[@]}" exec -T tag sh -c 'ls /var/lib/news/journal-*.sqlite' | tr -d '\r' | tr '\n' ' ')
+[ "$journals" = "/var/lib/news/journal-tag-0.sqlite " ] || fail "tag's data volume holds $journals: a journal was orphaned"
 
 echo "==> scaling tag to 3"
 "${COMPOSE[@]}" up -d --scale tag=3
 wait_healthy
 deadline=$((SECONDS + 60))
-until [ "$(ctl status tag --json | grep -c '"instance"')" -ge 3 ]; do
-  [ $SECONDS -lt $deadline ] || fail "three tag replicas did not answer"
+until [ "$(instances tag)" = '"instance":"tag-0" "instance":"tag-1" "instance":"tag-2" ' ]; do
+  [ $SECONDS -lt $deadline ] || fail "three tag replicas did not answer as tag-0, tag-1 and tag-2: $(instances tag)"
   sleep 1
 done
 echo '{"headline": "Tariffs on steel after scaling", "body": "A story tagged by one of three tag replicas."}' | ctl publish -

@@ -22,6 +22,9 @@ public struct ControlFailure: Error, Codable, Sendable, Hashable, CustomStringCo
         /// The request ran past its time budget and was stopped.
         public static let overBudget = Code(rawValue: "over_budget")
         public var description: String { rawValue }
+
+        /// Every code a stage answers with (docs/PROTOCOL.md lists the same, which a test checks).
+        public static let all: [Code] = [badRequest, unknownMethod, badQuery, notFound, unavailable, busy, overBudget, internalError]
     }
 
     /// What kind of failure this is.

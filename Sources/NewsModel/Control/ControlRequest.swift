@@ -37,27 +37,45 @@ public enum ControlRequest: Sendable, Hashable {
     /// `notify`: deliver dead letters again. Reply: ``ReplayResult``.
     case replayDeliveries(ReplayRequest)
 
-    /// The method name on the wire.
-    public var method: String {
+    /// Every method a stage answers, by its name on the wire. The decoder switches over these and
+    /// ``kind`` over the requests, both exhaustively, so this list is the protocol's (docs/PROTOCOL.md
+    /// lists the same, which a test checks).
+    public enum Method: String, CaseIterable, Sendable {
+        case status, submit, resubmit, search, stories, subscribe, unsubscribe, backfill
+        case submitDocument = "submit_document"
+        case addFeed = "feeds_add"
+        case listFeeds = "feeds"
+        case removeFeed = "feeds_remove"
+        case listSubscriptions = "subscriptions"
+        case listAlerts = "alerts"
+        case listDeliveries = "deliveries"
+        case replayDeliveries = "deliveries_replay"
+    }
+
+    /// The request's method.
+    public var kind: Method {
         switch self {
-        case .status: "status"
-        case .submit: "submit"
-        case .submitDocument: "submit_document"
-        case .addFeed: "feeds_add"
-        case .listFeeds: "feeds"
-        case .removeFeed: "feeds_remove"
-        case .resubmit: "resubmit"
-        case .search: "search"
-        case .stories: "stories"
-        case .subscribe: "subscribe"
-        case .listSubscriptions: "subscriptions"
-        case .unsubscribe: "unsubscribe"
-        case .listAlerts: "alerts"
-        case .backfill: "backfill"
-        case .listDeliveries: "deliveries"
-        case .replayDeliveries: "deliveries_replay"
+        case .status: .status
+        case .submit: .submit
+        case .submitDocument: .submitDocument
+        case .addFeed: .addFeed
+        case .listFeeds: .listFeeds
+        case .removeFeed: .removeFeed
+        case .resubmit: .resubmit
+        case .search: .search
+        case .stories: .stories
+        case .subscribe: .subscribe
+        case .listSubscriptions: .listSubscriptions
+        case .unsubscribe: .unsubscribe
+        case .listAlerts: .listAlerts
+        case .backfill: .backfill
+        case .listDeliveries: .listDeliveries
+        case .replayDeliveries: .replayDeliveries
         }
     }
+
+    /// The method name on the wire.
+    public var method: String { kind.rawValue }
 }
 
 /// Lines of input for `ingest`, numbered so that errors can name them.
@@ -176,24 +194,26 @@ extension ControlRequest: Codable {
             throw ControlFailure(code: .badRequest, message: "control protocol version \(version) is not supported")
         }
         let method = try container.decode(String.self, forKey: .method)
-        switch method {
-        case "status": self = .status
-        case "submit": self = .submit(try container.decode(SubmitRequest.self, forKey: .params))
-        case "submit_document": self = .submitDocument(try container.decode(SubmitDocumentRequest.self, forKey: .params))
-        case "feeds_add": self = .addFeed(try container.decode(FeedAddRequest.self, forKey: .params))
-        case "feeds": self = .listFeeds
-        case "feeds_remove": self = .removeFeed(try container.decode(FeedURLRequest.self, forKey: .params))
-        case "resubmit": self = .resubmit(try container.decode(ResubmitRequest.self, forKey: .params))
-        case "stories": self = .stories(try container.decode(StoriesRequest.self, forKey: .params))
-        case "search": self = .search(try container.decode(SearchRequest.self, forKey: .params))
-        case "subscribe": self = .subscribe(try container.decode(SubscribeRequest.self, forKey: .params))
-        case "subscriptions": self = .listSubscriptions
-        case "unsubscribe": self = .unsubscribe(id: try container.decode(IDParams.self, forKey: .params).id)
-        case "alerts": self = .listAlerts(try container.decode(AlertsRequest.self, forKey: .params))
-        case "backfill": self = .backfill(try container.decode(BackfillRequest.self, forKey: .params))
-        case "deliveries": self = .listDeliveries(try container.decode(DeliveriesRequest.self, forKey: .params))
-        case "deliveries_replay": self = .replayDeliveries(try container.decode(ReplayRequest.self, forKey: .params))
-        default: throw ControlFailure(code: .unknownMethod, message: "unknown method \"\(method)\"")
+        guard let kind = Method(rawValue: method) else {
+            throw ControlFailure(code: .unknownMethod, message: "unknown method \"\(method)\"")
+        }
+        switch kind {
+        case .status: self = .status
+        case .submit: self = .submit(try container.decode(SubmitRequest.self, forKey: .params))
+        case .submitDocument: self = .submitDocument(try container.decode(SubmitDocumentRequest.self, forKey: .params))
+        case .addFeed: self = .addFeed(try container.decode(FeedAddRequest.self, forKey: .params))
+        case .listFeeds: self = .listFeeds
+        case .removeFeed: self = .removeFeed(try container.decode(FeedURLRequest.self, forKey: .params))
+        case .resubmit: self = .resubmit(try container.decode(ResubmitRequest.self, forKey: .params))
+        case .stories: self = .stories(try container.decode(StoriesRequest.self, forKey: .params))
+        case .search: self = .search(try container.decode(SearchRequest.self, forKey: .params))
+        case .subscribe: self = .subscribe(try container.decode(SubscribeRequest.self, forKey: .params))
+        case .listSubscriptions: self = .listSubscriptions
+        case .unsubscribe: self = .unsubscribe(id: try container.decode(IDParams.self, forKey: .params).id)
+        case .listAlerts: self = .listAlerts(try container.decode(AlertsRequest.self, forKey: .params))
+        case .backfill: self = .backfill(try container.decode(BackfillRequest.self, forKey: .params))
+        case .listDeliveries: self = .listDeliveries(try container.decode(DeliveriesRequest.self, forKey: .params))
+        case .replayDeliveries: self = .replayDeliveries(try container.decode(ReplayRequest.self, forKey: .params))
         }
     }
 
