@@ -99,9 +99,9 @@ public struct NotifyService: Service {
                     case .listAlerts(let alerts):
                         return try await store.alerts(alerts)
                     case .listDeliveries(let deliveries):
-                        return try await store.deliveries(deliveries)
+                        return try await store.outbox.deliveries(deliveries)
                     case .replayDeliveries(let replay):
-                        return try await store.replay(replay)
+                        return try await store.outbox.replay(replay)
                     default:
                         throw ControlFailure(
                             code: .unknownMethod,

@@ -15,6 +15,8 @@ public final class SubscriptionStore: Sendable {
     }
 
     let pool: DatabasePool
+    /// The webhook deliveries of this store's alerts.
+    public var outbox: WebhookOutbox { WebhookOutbox(pool: pool) }
     /// The subscriptions being matched and the percolator over their queries, built together.
     public struct Matching: Sendable {
         /// The subscriptions, oldest first.
@@ -229,15 +231,7 @@ public final class SubscriptionStore: Sendable {
                     let url = try String.fetchOne(
                         db, sql: "SELECT webhook_url FROM subscription WHERE id = ? AND webhook_url IS NOT NULL", arguments: [alert.subscriptionID])
                 else { continue }
-                try db.execute(
-                    sql: """
-                        INSERT INTO delivery (id, subscription_id, url, body, state, next_attempt_at, created_at, destination)
-                        VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
-                        ON CONFLICT DO NOTHING
-                        """,
-                    arguments: [
-                        alert.id, alert.subscriptionID, url, body, now, RFC3339.format(alert.createdAt), WebhookDestination.key(url),
-                    ])
+                try WebhookOutbox.enqueue(db, alert: alert, url: url, body: body, now: now)
             }
             return inserted
         }

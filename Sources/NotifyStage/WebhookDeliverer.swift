@@ -64,9 +64,9 @@ struct WebhookDeliverer {
                     let capacity = policy.concurrency - total
                     let due: [ClaimedDelivery]
                     do {
-                        guard capacity > 0, try await store.hasDueDelivery() else { break }
+                        guard capacity > 0, try await store.outbox.hasDueDelivery() else { break }
                         // The lease outlasts an attempt, so another replica leaves a claimed delivery alone.
-                        due = try await store.claimDueDeliveries(
+                        due = try await store.outbox.claimDueDeliveries(
                             limit: capacity, perDestination: policy.perDestination, room: room,
                             lease: Double(policy.timeout.components.seconds) + 30)
                     } catch {
@@ -93,12 +93,12 @@ struct WebhookDeliverer {
         do {
             switch outcome {
             case .delivered:
-                try await store.markDelivered(delivery.id)
+                try await store.outbox.markDelivered(delivery.id)
                 counters.increment("webhooks_delivered")
             case .failed(let reason, let permanent):
                 let attempts = delivery.attempts + 1
                 let dead = permanent || attempts >= policy.maximumAttempts
-                try await store.markFailed(
+                try await store.outbox.markFailed(
                     delivery.id, error: reason, retryAt: dead ? nil : Date().addingTimeInterval(policy.delay(afterAttempts: attempts)))
                 counters.increment(dead ? "webhooks_dead" : "webhooks_retried")
                 logger.log(

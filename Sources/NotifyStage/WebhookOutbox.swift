@@ -43,7 +43,22 @@ struct ClaimedDelivery: Sendable {
 /// written into it in the transaction that records them, claimed for an attempt with a lease (so two
 /// `notify` replicas never send one delivery at once, and a replica that dies mid-attempt leaves it to
 /// be retried), and marked delivered, retried later or dead.
-extension SubscriptionStore {
+public struct WebhookOutbox: Sendable {
+    /// The subscription store's database, which holds the `delivery` table.
+    let pool: DatabasePool
+
+    /// Puts an alert's delivery to `url` in the outbox, inside the transaction `db` that records the
+    /// alert (so an alert and its delivery are stored together or not at all).
+    static func enqueue(_ db: Database, alert: Alert, url: String, body: String, now: TimeInterval) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO delivery (id, subscription_id, url, body, state, next_attempt_at, created_at, destination)
+                VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """,
+            arguments: [alert.id, alert.subscriptionID, url, body, now, RFC3339.format(alert.createdAt), WebhookDestination.key(url)])
+    }
+
     /// Whether any delivery is due: a read, so an idle outbox costs no write transaction per poll.
     func hasDueDelivery() async throws -> Bool {
         let now = Date().timeIntervalSince1970

@@ -81,7 +81,7 @@ struct BenchCommand: AsyncParsableCommand {
             story: Story(id: "sample", headline: sample.headline, body: sample.body, source: "Bench"), entities: [], topics: [],
             tagger: "sample")
         let frames = try WireCodec().encode(
-            topic: StreamTopic.storyTagged, envelope: MessageProducer(id: "bench").envelope(.taggedStory(tagged), originAt: Date()))
+            topic: StreamTopic.storyTagged, envelope: MessageProducer(id: "bench").envelope(.taggedStory(tagged), originAt: Date(), sequence: 1))
         let averageBody = corpus.items.prefix(1000).reduce(0) { $0 + $1.body.utf8.count + $1.headline.utf8.count } / min(1000, corpus.items.count)
         let size = frames[1].count - sample.body.utf8.count - sample.headline.utf8.count + averageBody
         say("message size: \(size) bytes (a tagged-story envelope of average length)")

@@ -76,17 +76,17 @@ struct WebhookTests {
         try await store.record([
             Alert(subscription: hooked.subscription, story: story, satisfied: [root]), Alert(subscription: plain, story: story, satisfied: [root]),
         ])
-        let claimed = try await store.claimDueDeliveries(limit: 10, perDestination: 2, room: [:], lease: 60)
+        let claimed = try await store.outbox.claimDueDeliveries(limit: 10, perDestination: 2, room: [:], lease: 60)
         #expect(claimed.map(\.id) == [hooked.subscription.id + "/s1"] && claimed.first?.secret == secret)
-        #expect(try await store.claimDueDeliveries(limit: 10, perDestination: 2, room: [:], lease: 60).isEmpty, "a claimed delivery is leased")
+        #expect(try await store.outbox.claimDueDeliveries(limit: 10, perDestination: 2, room: [:], lease: 60).isEmpty, "a claimed delivery is leased")
         let body = try JSONSerialization.jsonObject(with: try #require(claimed.first).body) as? [String: Any]
         #expect(body?["type"] as? String == "alert.created" && (body?["data"] as? [String: Any])?["subscriptionID"] as? String == hooked.subscription.id)
-        try await store.markFailed(claimed[0].id, error: "HTTP 500", retryAt: nil)
-        let dead = try await store.deliveries(DeliveriesRequest(state: .dead))
+        try await store.outbox.markFailed(claimed[0].id, error: "HTTP 500", retryAt: nil)
+        let dead = try await store.outbox.deliveries(DeliveriesRequest(state: .dead))
         #expect(dead.map(\.id) == [claimed[0].id] && dead.first?.lastError == "HTTP 500" && dead.first?.attempts == 1)
-        await #expect(throws: ControlFailure.self) { try await store.replay(ReplayRequest(id: "nope")) }
-        #expect(try await store.replay(ReplayRequest()).replayed == 1)
-        #expect(try await store.claimDueDeliveries(limit: 10, perDestination: 2, room: [:], lease: 60).map(\.attempts) == [0])
+        await #expect(throws: ControlFailure.self) { try await store.outbox.replay(ReplayRequest(id: "nope")) }
+        #expect(try await store.outbox.replay(ReplayRequest()).replayed == 1)
+        #expect(try await store.outbox.claimDueDeliveries(limit: 10, perDestination: 2, room: [:], lease: 60).map(\.attempts) == [0])
     }
 }
 
@@ -107,11 +107,11 @@ struct WebhookDestinationTests {
         try await store.record([Alert(subscription: healthy, story: story, satisfied: [root])])
         #expect(WebhookDestination.key("HTTP://Slow.Example:8080/h1?x") == "http://slow.example:8080")
         // Two slow ones are in flight: the slow receiver has no room, the healthy one is claimed.
-        let claimed = try await store.claimDueDeliveries(
+        let claimed = try await store.outbox.claimDueDeliveries(
             limit: 4, perDestination: 2, room: ["http://slow.example:8080": 0], lease: 60)
         #expect(claimed.map(\.destination) == ["https://ok.example:443"])
         // With room, at most two per receiver.
-        let more = try await store.claimDueDeliveries(limit: 16, perDestination: 2, room: [:], lease: 60)
+        let more = try await store.outbox.claimDueDeliveries(limit: 16, perDestination: 2, room: [:], lease: 60)
         #expect(more.map(\.destination) == ["http://slow.example:8080", "http://slow.example:8080"])
     }
 }

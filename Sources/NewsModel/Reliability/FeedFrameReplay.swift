@@ -34,11 +34,11 @@ public enum FeedFrameReplay {
             if index % 7 == 0 {
                 state.expireSilentReplicas(now: now)
                 sent += state.heartbeats().count
-                state.savePositions()
+                state.savePositions(now: Date())
             }
             if index % 29 == 0 {
                 state.touchActiveGroups()
-                sent += state.enforceRetention().count
+                sent += state.enforceRetention(now: Date()).count
             }
             _ = state.status
         }

@@ -141,12 +141,12 @@ public final class FeedServer: Sendable {
                     checkStorage(logger)
                     state.expireSilentReplicas(now: clock.now)
                     send(state.heartbeats())
-                    state.savePositions()
+                    state.savePositions(now: Date())
                     nextHeartbeat = clock.now + Self.heartbeatInterval
                 }
                 if clock.now >= nextRetention {
                     state.touchActiveGroups()
-                    send(state.enforceRetention())
+                    send(state.enforceRetention(now: Date()))
                     nextRetention = clock.now + .seconds(30)
                 }
                 state.dispatch(now: clock.now) { target, frames in
@@ -166,7 +166,7 @@ public final class FeedServer: Sendable {
                 logger.error("feed thread stopped", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
             }
         }
-        state.savePositions()
+        state.savePositions(now: Date())
     }
 }
 

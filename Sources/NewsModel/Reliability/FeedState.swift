@@ -469,7 +469,7 @@ struct FeedState {
         }
     }
 
-    mutating func savePositions(now: Date = Date()) {
+    mutating func savePositions(now: Date) {
         var dirty: [String: UInt64] = [:]
         for (name, group) in groups where group.durable && group.dirty {
             dirty[name] = group.position
@@ -491,7 +491,7 @@ struct FeedState {
         for (name, group) in groups where group.durable && !group.members.isEmpty { groups[name]?.dirty = true }
     }
 
-    mutating func enforceRetention(now: Date = Date()) -> [FeedSend] {
+    mutating func enforceRetention(now: Date) -> [FeedSend] {
         do {
             let dropped = try journal.enforceRetention(now: now)
             if dropped > 0 { logger.info("feed: retention dropped journal entries", metadata: ["count": "\(dropped)"]) }

@@ -17,7 +17,6 @@ public final class Publisher: Sendable {
         var pending: [[Data]] = []
         var closing = false
         var subscriptions = 0
-        var sent = 0
     }
 
     private let state = Mutex(State())
@@ -30,15 +29,11 @@ public final class Publisher: Sendable {
 
     /// Binds a publisher to `endpoint` and starts its thread.
     /// - Throws: ``TransportError`` with code `endpointInUse` when another process binds it already.
-    public static func bind(
-        context: ZMQContext, endpoint: String, sendHighWaterMark: Int32 = 100_000, logger: Logger
-    ) async throws(TransportError) -> Publisher {
+    public static func bind(context: ZMQContext, endpoint: String, logger: Logger) async throws(TransportError) -> Publisher {
         let publisher = Publisher(endpoint: endpoint)
         let ready: Result<Void, TransportError> = await withCheckedContinuation { continuation in
             DedicatedThread.start(name: "pub \(endpoint)") {
-                publisher.runThread(
-                    context: context, sendHighWaterMark: sendHighWaterMark, logger: logger,
-                    ready: { continuation.resume(returning: $0) })
+                publisher.runThread(context: context, logger: logger, ready: { continuation.resume(returning: $0) })
             }
         }
         try ready.get()
@@ -62,9 +57,6 @@ public final class Publisher: Sendable {
     /// How many subscriptions the connected subscribers hold (one per topic prefix per subscriber).
     public var subscriberCount: Int { state.withLock { $0.subscriptions } }
 
-    /// How many messages the socket has sent.
-    public var sentCount: Int { state.withLock { $0.sent } }
-
     /// Sends what is queued, closes the socket and waits for the thread to end.
     public func close() async {
         state.withLock { $0.closing = true }
@@ -73,14 +65,15 @@ public final class Publisher: Sendable {
         await DedicatedThread.run(name: "pub close") { finished.wait() }
     }
 
-    private func runThread(
-        context: ZMQContext, sendHighWaterMark: Int32, logger: Logger,
-        ready: (Result<Void, TransportError>) -> Void
-    ) {
+    /// The live stream's bound on messages queued for one slow subscriber (beyond it, XPUB drops them:
+    /// the live stream is best effort; the feed is the reliable path).
+    private static let sendHighWaterMark: Int32 = 100_000
+
+    private func runThread(context: ZMQContext, logger: Logger, ready: (Result<Void, TransportError>) -> Void) {
         defer { finished.signal() }
         let opened = SocketSetup.open(context: context, type: .extendedPublisher, endpoint: endpoint) { socket in
             try socket.setExtendedPublisherVerbose()
-            try socket.setSendHighWaterMark(sendHighWaterMark)
+            try socket.setSendHighWaterMark(Self.sendHighWaterMark)
             try socket.setMaxMessageSize(4096)
             try Endpoint.bindExclusively(socket, to: endpoint)
         }
@@ -113,7 +106,6 @@ public final class Publisher: Sendable {
                         return (state.pending, state.closing)
                     }
                     for frames in batch { try socket.send(frames) }
-                    state.withLock { $0.sent += batch.count }
                     if closing && state.withLock({ $0.pending.isEmpty }) { break }
                 }
             }

@@ -34,38 +34,3 @@ public enum JSONCoding {
         String(decoding: try encoder().encode(value), as: UTF8.self)
     }
 }
-
-/// RFC 3339 timestamps, the form every date takes in this project's JSON.
-public enum RFC3339 {
-    private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-    private static let withoutFraction = Date.ISO8601FormatStyle(timeZone: .gmt)
-
-    /// Formats `date` as `2026-02-01T09:30:00.000Z`, rounded to the nearest millisecond.
-    public static func format(_ date: Date) -> String {
-        // Whole seconds through the formatter, milliseconds by integer arithmetic: the formatter
-        // truncates, and binary floating point stores .123 as .12299….
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let seconds = milliseconds.quotientAndRemainder(dividingBy: 1000)
-        let (whole, fraction) = seconds.remainder < 0 ? (seconds.quotient - 1, seconds.remainder + 1000) : seconds
-        let text = Date(timeIntervalSince1970: TimeInterval(whole)).formatted(withoutFraction)
-        return text.dropLast() + "." + String(repeating: "0", count: fraction < 10 ? 2 : (fraction < 100 ? 1 : 0)) + "\(fraction)Z"
-    }
-
-    /// Parses an RFC 3339 timestamp with a `Z` or a numeric offset, with or without fractional seconds.
-    public static func parse(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let date = try? withoutFraction.parse(trimmed) { return date }
-        if let date = try? withFraction.parse(trimmed) { return date }
-        // Foundation's style wants "T"; RFC 3339 also allows a space or a lowercase t.
-        if trimmed.count > 10 {
-            var normalised = trimmed
-            let index = normalised.index(normalised.startIndex, offsetBy: 10)
-            if normalised[index] == " " || normalised[index] == "t" {
-                normalised.replaceSubrange(index...index, with: "T")
-                return parse(normalised.uppercased())
-            }
-        }
-        if trimmed.hasSuffix("z") { return parse(trimmed.dropLast() + "Z") }
-        return nil
-    }
-}

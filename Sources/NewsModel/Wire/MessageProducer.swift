@@ -1,26 +1,17 @@
 import Foundation
-import Synchronization
 
-/// Stamps outgoing envelopes with this process's producer id, epoch and gap-free sequence numbers.
+/// Stamps outgoing envelopes with this process's producer id and epoch; the gap-free sequence numbers
+/// come from the producer's journal, which numbers what it stores.
 public final class MessageProducer: Sendable {
     /// The producer id, stable across restarts (such as `tag-0`).
     public let id: String
     /// This start's epoch: microseconds since 1970 when the process started.
     public let epoch: UInt64
-    private let sequence = Atomic<UInt64>(0)
 
     /// Creates a producer with a fresh epoch.
     public init(id: String, epoch: UInt64 = UInt64(Date().timeIntervalSince1970 * 1_000_000)) {
         self.id = id
         self.epoch = epoch
-    }
-
-    /// The last sequence number handed out.
-    public var lastSequence: UInt64 { sequence.load(ordering: .relaxed) }
-
-    /// A new envelope for `payload` with the next in-memory sequence number.
-    public func envelope(_ payload: Payload, originAt: Date) -> Envelope {
-        envelope(payload, originAt: originAt, sequence: sequence.add(1, ordering: .relaxed).newValue)
     }
 
     /// A new envelope for `payload` with a sequence number from the producer's journal.

@@ -11,12 +11,16 @@ public struct InboundMessage: Sendable, Hashable {
 /// Turns envelopes into `[topic frame][JSON envelope]` messages and back. The only place the wire
 /// format is written or read.
 public struct WireCodec: Sendable {
+    /// One encoder and one decoder for every message (Foundation's are safe to share).
+    private static let encoder = JSONCoding.encoder()
+    private static let decoder = JSONCoding.decoder()
+
     /// Creates a codec.
     public init() {}
 
     /// Encodes a message's two frames.
     public func encode(topic: String, envelope: Envelope) throws -> [Data] {
-        [Data(topic.utf8), try JSONCoding.encoder().encode(envelope)]
+        [Data(topic.utf8), try Self.encoder.encode(envelope)]
     }
 
     /// Decodes a received message.
@@ -27,7 +31,7 @@ public struct WireCodec: Sendable {
         }
         let topic = String(decoding: frames[0], as: UTF8.self)
         do {
-            let envelope = try JSONCoding.decoder().decode(Envelope.self, from: frames[1])
+            let envelope = try Self.decoder.decode(Envelope.self, from: frames[1])
             return InboundMessage(topic: topic, envelope: envelope)
         } catch let error as WireError {
             throw error
