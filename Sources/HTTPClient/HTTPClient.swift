@@ -24,6 +24,9 @@ public struct HTTPRequest: Sendable {
     public var resolve: [String]
     /// The `User-Agent` sent.
     public var userAgent: String
+    /// The protocols libcurl may use, redirects included (libcurl's `CURLOPT_PROTOCOLS_STR` form). Only
+    /// http and https; a libcurl that refuses the restriction fails the request rather than ignore it.
+    var protocols = "http,https"
 
     /// Creates a request.
     public init(
@@ -130,66 +133,87 @@ public enum HTTPClient {
             let context = Unmanaged.passUnretained(self).toOpaque()
             let payload = request.body ?? Data()
 
-            let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
+            // Every option's result is checked: an option libcurl refuses (a protocol restriction, an
+            // address pin) fails the request with its name, never goes ignored.
+            let outcome: Result<CURLcode, HTTPError> = errorBuffer.withUnsafeMutableBufferPointer { errors in
                 payload.withUnsafeBytes { bytes in
-                    ccurl_set_string(handle, CURLOPT_URL, request.url)
-                    ccurl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-                    ccurl_set_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
-                    ccurl_set_long(handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
-                    ccurl_set_long(handle, CURLOPT_MAXREDIRS, 5)
-                    ccurl_set_long(handle, CURLOPT_NOSIGNAL, 1)
-                    ccurl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds)
-                    ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(milliseconds, 10_000))
-                    ccurl_set_offset(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxBytes))
-                    ccurl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")
-                    ccurl_set_string(handle, CURLOPT_USERAGENT, request.userAgent)
-                    ccurl_set_pointer(handle, CURLOPT_HTTPHEADER, requestHeaders)
-                    if resolve != nil { ccurl_set_pointer(handle, CURLOPT_RESOLVE, resolve) }
-                    if request.method == "POST" {
-                        ccurl_set_long(handle, CURLOPT_POST, 1)
-                        ccurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
-                        ccurl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                    do throws(HTTPError) {
+                        try set("CURLOPT_URL", ccurl_set_string(handle, CURLOPT_URL, request.url))
+                        try set("CURLOPT_PROTOCOLS_STR", ccurl_set_string(handle, CURLOPT_PROTOCOLS_STR, request.protocols))
+                        try set("CURLOPT_REDIR_PROTOCOLS_STR", ccurl_set_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, request.protocols))
+                        try set("CURLOPT_FOLLOWLOCATION", ccurl_set_long(handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0))
+                        try set("CURLOPT_MAXREDIRS", ccurl_set_long(handle, CURLOPT_MAXREDIRS, 5))
+                        try set("CURLOPT_NOSIGNAL", ccurl_set_long(handle, CURLOPT_NOSIGNAL, 1))
+                        try set("CURLOPT_TIMEOUT_MS", ccurl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds))
+                        try set("CURLOPT_CONNECTTIMEOUT_MS", ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(milliseconds, 10_000)))
+                        try set("CURLOPT_MAXFILESIZE_LARGE", ccurl_set_offset(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxBytes)))
+                        try set("CURLOPT_ACCEPT_ENCODING", ccurl_set_string(handle, CURLOPT_ACCEPT_ENCODING, ""))
+                        try set("CURLOPT_USERAGENT", ccurl_set_string(handle, CURLOPT_USERAGENT, request.userAgent))
+                        try set("CURLOPT_HTTPHEADER", ccurl_set_pointer(handle, CURLOPT_HTTPHEADER, requestHeaders))
+                        if resolve != nil { try set("CURLOPT_RESOLVE", ccurl_set_pointer(handle, CURLOPT_RESOLVE, resolve)) }
+                        if request.method == "POST" {
+                            try set("CURLOPT_POST", ccurl_set_long(handle, CURLOPT_POST, 1))
+                            try set("CURLOPT_POSTFIELDSIZE_LARGE", ccurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)))
+                            try set(
+                                "CURLOPT_POSTFIELDS", ccurl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)))
+                        }
+                        try set("CURLOPT_ERRORBUFFER", ccurl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress))
+                        try set(
+                            "CURLOPT_WRITEFUNCTION",
+                            ccurl_set_data_callback(handle, CURLOPT_WRITEFUNCTION, { data, size, count, context in
+                                let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                                let length = size * count
+                                guard transfer.body.count + length <= transfer.request.maxBytes else {
+                                    transfer.overLimit = true
+                                    return 0  // anything but `length` stops the transfer
+                                }
+                                if let data { transfer.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length) }
+                                return length
+                            }))
+                        try set("CURLOPT_WRITEDATA", ccurl_set_pointer(handle, CURLOPT_WRITEDATA, context))
+                        try set(
+                            "CURLOPT_HEADERFUNCTION",
+                            ccurl_set_data_callback(handle, CURLOPT_HEADERFUNCTION, { data, size, count, context in
+                                let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                                let length = size * count
+                                guard let data else { return length }
+                                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+                                if line.hasPrefix("HTTP/") {
+                                    transfer.headers = [:]  // a new response (after a redirect or a 100 Continue)
+                                } else if let colon = line.firstIndex(of: ":") {
+                                    let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+                                    transfer.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                                }
+                                return length
+                            }))
+                        try set("CURLOPT_HEADERDATA", ccurl_set_pointer(handle, CURLOPT_HEADERDATA, context))
+                        try set("CURLOPT_NOPROGRESS", ccurl_set_long(handle, CURLOPT_NOPROGRESS, 0))
+                        try set(
+                            "CURLOPT_XFERINFOFUNCTION",
+                            ccurl_set_progress_callback(handle, { context, _, _, _, _ in
+                                Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().cancelled.load(ordering: .relaxed) ? 1 : 0
+                            }))
+                        try set("CURLOPT_XFERINFODATA", ccurl_set_pointer(handle, CURLOPT_XFERINFODATA, context))
+                        return .success(curl_easy_perform(handle))
+                    } catch {
+                        return .failure(error)
                     }
-                    ccurl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
-                    ccurl_set_data_callback(handle, CURLOPT_WRITEFUNCTION, { data, size, count, context in
-                        let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-                        let length = size * count
-                        guard transfer.body.count + length <= transfer.request.maxBytes else {
-                            transfer.overLimit = true
-                            return 0  // anything but `length` stops the transfer
-                        }
-                        if let data { transfer.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length) }
-                        return length
-                    })
-                    ccurl_set_pointer(handle, CURLOPT_WRITEDATA, context)
-                    ccurl_set_data_callback(handle, CURLOPT_HEADERFUNCTION, { data, size, count, context in
-                        let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-                        let length = size * count
-                        guard let data else { return length }
-                        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-                        if line.hasPrefix("HTTP/") {
-                            transfer.headers = [:]  // a new response (after a redirect or a 100 Continue)
-                        } else if let colon = line.firstIndex(of: ":") {
-                            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-                            transfer.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-                        }
-                        return length
-                    })
-                    ccurl_set_pointer(handle, CURLOPT_HEADERDATA, context)
-                    ccurl_set_long(handle, CURLOPT_NOPROGRESS, 0)
-                    ccurl_set_progress_callback(handle, { context, _, _, _, _ in
-                        Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().cancelled.load(ordering: .relaxed) ? 1 : 0
-                    })
-                    ccurl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
-                    return curl_easy_perform(handle)
                 }
+            }
+            let code: CURLcode
+            switch outcome {
+            case .success(let performed): code = performed
+            case .failure(let error): return .failure(error)
             }
 
             let url = request.url
             switch code {
             case CURLE_OK:
                 var status = 0
-                ccurl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+                let read = ccurl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+                guard read == CURLE_OK else {
+                    return .failure(HTTPError(kind: .transport, message: "\(url): libcurl gave no status code (\(String(cString: curl_easy_strerror(read))))"))
+                }
                 return .success(HTTPResponse(status: status, headers: headers, body: body))
             case CURLE_OPERATION_TIMEDOUT:
                 return .failure(HTTPError(kind: .timeout, message: "\(url) took longer than \(String(format: "%g", Double(milliseconds) / 1000)) s"))
@@ -203,6 +227,14 @@ public enum HTTPClient {
                 let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
                 return .failure(HTTPError(kind: .transport, message: "\(url): \(message)"))
+            }
+        }
+
+        /// Fails with the option's name when libcurl refuses it.
+        private func set(_ option: String, _ code: CURLcode) throws(HTTPError) {
+            guard code == CURLE_OK else {
+                throw HTTPError(
+                    kind: .transport, message: "libcurl refused \(option) for \(request.url): \(String(cString: curl_easy_strerror(code)))")
             }
         }
 
