@@ -107,7 +107,8 @@ public struct Tagger: Sendable, CustomStringConvertible {
             TaggedField(name: "body", text: story.body, weight: 1),
         ]
         return TaggedStory(
-            story: story, entities: entityLinker?.entities(in: fields) ?? findEntities(fields), topics: findTopics(fields, story: story), taggedAt: date, tagger: version)
+            story: story, entities: entityLinker?.entities(in: fields) ?? findEntities(fields), topics: findTopics(fields, story: story), taggedAt: date,
+            tagger: version, carryingKeys: true)
     }
 
     private func findEntities(_ fields: [TaggedField]) -> [EntityTag] {

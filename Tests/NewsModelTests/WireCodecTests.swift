@@ -102,4 +102,18 @@ struct ControlProtocolTests {
         #expect(failure.code == .badQuery)
         #expect(failure.message == "column 3: expected a term")
     }
+
+    @Test("a tagged story from an older tag, without carried keys, still gives its filter keys")
+    func keysComputedWhenAbsent() throws {
+        let tagged = TaggedStory(
+            story: Story(id: "k-1", headline: "Tariffs", body: "Steel.", source: "Wire One"),
+            entities: [EntityTag(id: "iso3166:IR", type: .place, name: "Iran", mentions: [], confidence: 0.9, reason: "gazetteer")],
+            topics: [], tagger: "test", carryingKeys: true)
+        #expect(tagged.keys?.contains("place_iran") == true)
+        var old = tagged
+        old.keys = nil
+        let decoded = try JSONCoding.decoder().decode(TaggedStory.self, from: try JSONCoding.encoder().encode(old))
+        #expect(decoded.keys == nil)
+        #expect(decoded.tagKeys == Set(try #require(tagged.keys)))
+    }
 }

@@ -65,6 +65,8 @@ struct TaggerTests {
         // The IPTC vocabulary links international trade to its Wikidata item; the tag carries it.
         #expect(trade.wikidata == "Q178803")
         #expect(tagged.tagKeys.contains("topic_trade"))
+        // The keys travel with the story, computed once, and are the ones its tags give.
+        #expect(tagged.keys == tagged.computedTagKeys.sorted())
         #expect(tagged.tagKeys.contains("topic_medtop_04000000"))
         #expect(tagged.tagKeys.contains("topic_economy"))
     }

@@ -120,19 +120,29 @@ public struct TaggedStory: Codable, Sendable, Hashable {
     public var taggedAt: Date
     /// The tagger and data versions that produced the tags.
     public var tagger: String
+    /// The filter keys (``tagKeys``), sorted: computed once by `tag` and carried on the wire, so that
+    /// index and notify do not fold every name and alias of every story again. Absent in messages
+    /// from before they were carried; then ``tagKeys`` computes them.
+    public var keys: [String]?
 
-    /// Creates a tagged story.
-    public init(story: Story, entities: [EntityTag], topics: [TopicTag], taggedAt: Date = Date(), tagger: String) {
+    /// Creates a tagged story; `carryingKeys` computes its filter keys now, to travel with it.
+    public init(story: Story, entities: [EntityTag], topics: [TopicTag], taggedAt: Date = Date(), tagger: String, carryingKeys: Bool = false) {
         self.story = story
         self.entities = entities
         self.topics = topics
         self.taggedAt = taggedAt
         self.tagger = tagger
+        if carryingKeys { keys = computedTagKeys.sorted() }
     }
 
     /// The filter keys the query language matches with field filters, such as `place_iran` for
-    /// `place:Iran` (see ``TagKey``).
+    /// `place:Iran` (see ``TagKey``): the carried ``keys`` when there are, else computed.
     public var tagKeys: Set<String> {
+        keys.map(Set.init) ?? computedTagKeys
+    }
+
+    /// The filter keys from the story's tags, source and language.
+    public var computedTagKeys: Set<String> {
         var keys = Set<String>()
         for entity in entities { keys.formUnion(entity.tagKeys) }
         for topic in topics {
