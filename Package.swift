@@ -29,6 +29,8 @@ let package = Package(
     name: "news-pipeline",
     products: [
         .library(name: "NewsModel", targets: ["NewsModel"]),
+        .library(name: "NewsTransport", targets: ["NewsTransport"]),
+        .library(name: "StageRuntime", targets: ["StageRuntime"]),
         .executable(name: "ingest", targets: ["ingest"]),
         .executable(name: "tag", targets: ["tag"]),
         .executable(name: "index", targets: ["index"]),
@@ -48,28 +50,35 @@ let package = Package(
         // HTTP requests on dedicated threads: feed polls (ingest) and webhook deliveries (notify).
         .target(name: "HTTPClient", dependencies: ["CCurl", "NewsModel"]),
 
-        // MARK: - Shared model and runtime
+        // MARK: - Shared libraries, one concept each
+        // The domain: stories, tags, alerts, their JSON codec and envelopes, the control protocol's
+        // messages, the query language, text folding, and reading lines of input.
+        .target(name: "NewsModel", dependencies: [crypto]),
+        // How stages talk: ZeroMQ sockets on their threads, endpoints and CURVE, the control client,
+        // and the reliable feed (journal, feed server and consumer, the feed's state machine).
+        .target(name: "NewsTransport", dependencies: ["NewsModel", "ZeroMQ", logging, asyncAlgorithms, grdbProduct]),
+        // What every stage process runs on: options, the service group, counters, the control loop,
+        // the stage loop and the stage's output (journal, feed and live stream).
         .target(
-            name: "NewsModel",
-            dependencies: ["ZeroMQ", argumentParser, logging, serviceLifecycle, unixSignals, asyncAlgorithms, crypto, grdbProduct]
-        ),
+            name: "StageRuntime",
+            dependencies: ["NewsModel", "NewsTransport", "ZeroMQ", argumentParser, logging, serviceLifecycle, unixSignals, asyncAlgorithms]),
 
         // MARK: - Stage logic (libraries that tests import)
-        .target(name: "IngestStage", dependencies: ["NewsModel", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct]),
+        .target(name: "IngestStage", dependencies: ["NewsModel", "NewsTransport", "StageRuntime", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct]),
         .target(
             name: "TagStage",
-            dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle],
+            dependencies: ["NewsModel", "NewsTransport", "StageRuntime", argumentParser, logging, serviceLifecycle],
             resources: [.copy("Resources/gazetteer"), .copy("Resources/taxonomy.json"), .copy("Resources/TAXONOMY-NOTICE.md"), .copy("Resources/topics.model"), .copy("Resources/entities.model")]
         ),
         .target(
             name: "IndexStage",
-            dependencies: ["NewsModel", argumentParser, logging, serviceLifecycle, grdbProduct]
+            dependencies: ["NewsModel", "NewsTransport", "StageRuntime", argumentParser, logging, serviceLifecycle, grdbProduct]
         ),
         .target(
             name: "NotifyStage",
-            dependencies: ["NewsModel", "ZeroMQ", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct, crypto]
+            dependencies: ["NewsModel", "NewsTransport", "StageRuntime", "ZeroMQ", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct, crypto]
         ),
-        .target(name: "NewsCtlCommands", dependencies: ["NewsModel", "ZeroMQ", argumentParser, logging]),
+        .target(name: "NewsCtlCommands", dependencies: ["NewsModel", "NewsTransport", "ZeroMQ", argumentParser, logging]),
 
         // MARK: - Executables (thin @main wrappers)
         .executableTarget(name: "ingest", dependencies: ["IngestStage", argumentParser]),
@@ -79,21 +88,21 @@ let package = Package(
         .executableTarget(name: "newsctl", dependencies: ["NewsCtlCommands", argumentParser]),
         // `make bench`: the pipeline and the raw transport measured in one run (not shipped to users).
         .executableTarget(
-            name: "news-bench", dependencies: ["NewsModel", "IngestStage", "TagStage", "IndexStage", "ZeroMQ", argumentParser, logging, histogram]),
+            name: "news-bench", dependencies: ["NewsModel", "NewsTransport", "IngestStage", "TagStage", "IndexStage", "ZeroMQ", argumentParser, logging, histogram]),
 
         // `make fuzz`: libFuzzer over every parser ingest runs on untrusted input (not shipped to users).
         .executableTarget(name: "ingest-fuzz", dependencies: ["IngestStage"]),
 
         // MARK: - Tests
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "NewsModelTests", dependencies: ["NewsModel", "ZeroMQ", logging]),
+        .testTarget(name: "NewsModelTests", dependencies: ["NewsModel", "NewsTransport", "ZeroMQ", logging]),
         .testTarget(
             name: "StageTests",
             dependencies: ["IngestStage", "TagStage", "IndexStage", "NotifyStage", "NewsModel", "HTTPClient", grdbProduct],
             exclude: ["FuzzInputs", "Fixtures"]
         ),
         .testTarget(
-            name: "PipelineTests", dependencies: ["NewsModel", "ZeroMQ", logging, grdbProduct, crypto], exclude: ["Support/feed_server.py"]),
+            name: "PipelineTests", dependencies: ["NewsModel", "NewsTransport", "ZeroMQ", logging, grdbProduct, crypto], exclude: ["Support/feed_server.py"]),
     ]
 )
 

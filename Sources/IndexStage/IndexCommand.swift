@@ -1,5 +1,7 @@
 import ArgumentParser
 import NewsModel
+import NewsTransport
+import StageRuntime
 
 /// `index`: the stage that makes stories searchable.
 public struct IndexCommand: AsyncParsableCommand {

@@ -1,6 +1,8 @@
 import Logging
 import NewsModel
+import NewsTransport
 import ServiceLifecycle
+import StageRuntime
 
 /// The `index` stage: reads tag's feeds as a member of the `index` group and stores every tagged story
 /// in the full-text index; answers searches. Replicas share one index file.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import NewsModel
+import NewsTransport
 
 /// The durable full-text index of tagged stories: SQLite with FTS5, in `<data-dir>/index.sqlite`.
 ///

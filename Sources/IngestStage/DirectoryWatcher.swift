@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NewsModel
 import ServiceLifecycle
+import StageRuntime
 
 /// Picks up files that appear (or change) in watched directories while `ingest` runs, and remembers
 /// the ones it processed across restarts. A file is read once its size and modification time have

@@ -1,6 +1,8 @@
 import ArgumentParser
 import HTTPClient
 import NewsModel
+import NewsTransport
+import StageRuntime
 
 /// `ingest`: the stage that takes stories in (`ingest run`, the default) and its standalone parser
 /// (`ingest parse`).

@@ -2,7 +2,9 @@ import Foundation
 import HTTPClient
 import Logging
 import NewsModel
+import NewsTransport
 import ServiceLifecycle
+import StageRuntime
 
 /// The `ingest` stage: takes stories from files, stdin, watched directories, polled feed URLs and its
 /// submit endpoint, gives each a stable id and journals it on its feed (`story.ingested`).

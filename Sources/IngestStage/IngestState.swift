@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import NewsModel
+import NewsTransport
 
 /// What `ingest` remembers across restarts: the files it has processed from watched directories.
 /// Kept in `<data-dir>/ingest-state-<instance>.sqlite`.

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import NewsModel
+import NewsTransport
 import ServiceLifecycle
+import StageRuntime
 
 /// Turns lines of the public input format into stories and journals them: the one path that file,
 /// stdin and submit-endpoint input all take.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NewsModel
+import NewsTransport
 import ZeroMQ
 
 /// Options every `newsctl` command takes: where the stages are and how to print.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NewsModel
+import NewsTransport
 
 /// `newsctl feeds`: the feed URLs `ingest` polls.
 struct FeedsCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NewsModel
+import NewsTransport
 import Synchronization
 
 /// Options of the commands that follow a feed.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NewsModel
+import NewsTransport
 import ZeroMQ
 
 /// `newsctl keys generate NAME`: a CurveZMQ key pair for a stage host or a client.

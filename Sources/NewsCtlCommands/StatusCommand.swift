@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NewsModel
+import NewsTransport
 
 /// `newsctl status`: every replica of every stage, with its throughput, lag and counters.
 struct StatusCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import NewsModel
+import StageRuntime
 
 /// Turns matches into alerts sent once: drops repeats (copies of a story share an alert id; an alert
 /// recorded earlier is not sent again), journals the rest on the alert feed and live stream, then

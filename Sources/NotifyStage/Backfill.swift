@@ -2,6 +2,8 @@ import AsyncAlgorithms
 import Foundation
 import Logging
 import NewsModel
+import NewsTransport
+import StageRuntime
 import ZeroMQ
 
 /// A new subscription's backfill: the stored stories of the window that match it, from `index`, sent

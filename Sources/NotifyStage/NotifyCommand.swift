@@ -1,6 +1,8 @@
 import ArgumentParser
 import HTTPClient
 import NewsModel
+import NewsTransport
+import StageRuntime
 
 /// `notify`: the stage that turns matching stories into alerts.
 public struct NotifyCommand: AsyncParsableCommand {

@@ -2,7 +2,9 @@ import Foundation
 import HTTPClient
 import Logging
 import NewsModel
+import NewsTransport
 import ServiceLifecycle
+import StageRuntime
 
 /// The `notify` stage: reads tag's feeds as a member of the `notify` group, matches every story
 /// against the stored subscriptions, and journals one alert per (subscription, story) on its feed, also

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import NewsModel
+import NewsTransport
 import Synchronization
 
 /// Subscriptions and the alerts they produced, kept durably in SQLite (`<data-dir>/notify.sqlite`),

@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import Logging
 import NewsModel
+import StageRuntime
 import Synchronization
 
 /// How webhook deliveries are retried.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import NewsModel
+import NewsTransport
+import StageRuntime
 
 /// `tag`: the stage that finds entities and topics in every story (`tag run`, the default), and the
 /// tagger on its own (`tag parse`).

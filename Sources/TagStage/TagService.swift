@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import NewsModel
+import NewsTransport
 import ServiceLifecycle
+import StageRuntime
 
 /// The `tag` stage: reads ingest's feeds as a member of the `tag` group, tags each story and journals
 /// it on its own feed (`story.tagged`).

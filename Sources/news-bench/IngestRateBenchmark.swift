@@ -1,5 +1,6 @@
 import Foundation
 import NewsModel
+import NewsTransport
 import ZeroMQ
 
 /// Ingest's rate from a JSON Lines file: the real `ingest` process reads the file (`--input`), checks

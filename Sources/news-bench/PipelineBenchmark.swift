@@ -2,6 +2,7 @@ import Foundation
 import Histogram
 import Logging
 import NewsModel
+import NewsTransport
 import Synchronization
 import ZeroMQ
 

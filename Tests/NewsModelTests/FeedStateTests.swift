@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-@testable import NewsModel
+import NewsModel
+@testable import NewsTransport
 import Synchronization
 import Testing
 

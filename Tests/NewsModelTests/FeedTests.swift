@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NewsModel
+import NewsTransport
 import Testing
 import ZeroMQ
 

@@ -1,5 +1,6 @@
 import Foundation
 import NewsModel
+import NewsTransport
 import Testing
 import ZeroMQ
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import NewsModel
+import NewsTransport
 import Testing
 import ZeroMQ
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import NewsModel
+import NewsTransport
 import Synchronization
 
 /// Finds duplicate stories. An exact duplicate (a story id, or a headline and body, seen before) is

@@ -1,5 +1,6 @@
 import Foundation
 import NewsModel
+import NewsTransport
 
 /// Every door through which outside bytes reach a stage, in one call: the entry point of the fuzzer
 /// (`make fuzz`) and of the tests that replay the inputs it found.

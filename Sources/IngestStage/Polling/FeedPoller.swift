@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NewsModel
 import ServiceLifecycle
+import StageRuntime
 import Synchronization
 
 /// Polls the registered feeds, each on its own interval: fetches with conditional GET, parses, and

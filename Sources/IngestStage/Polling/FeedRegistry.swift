@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import NewsModel
+import NewsTransport
 
 /// The feeds one `ingest` instance polls and their state (validators for conditional GET, counters,
 /// backoff), kept in `<data-dir>/feeds-<instance>.sqlite` so that a restart neither refetches what

@@ -25,13 +25,15 @@ public struct TimedControlRequest: Encodable, Sendable {
 }
 
 /// A request as a stage reads it: the request and how long its client waits, decoded in one pass.
-struct ReceivedControlRequest: Decodable {
-    var request: ControlRequest
-    var timeoutMilliseconds: Int?
+package struct ReceivedControlRequest: Decodable {
+    /// The request.
+    package var request: ControlRequest
+    /// How long its client waits, when it said.
+    package var timeoutMilliseconds: Int?
 
     enum CodingKeys: String, CodingKey { case timeoutMilliseconds = "timeoutMs" }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         request = try ControlRequest(from: decoder)
         timeoutMilliseconds = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Int.self, forKey: .timeoutMilliseconds)
     }

@@ -1,3 +1,4 @@
+import NewsModel
 /// Stable identities for the producers a consumer reads. A delivery names its producer by such an id,
 /// never by a position in a list that changes as producers come and go, so that its acknowledgement
 /// reaches the producer that sent it or, if that producer is gone, nobody.

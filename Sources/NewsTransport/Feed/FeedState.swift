@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NewsModel
 
 /// What ``FeedState`` needs of a producer's journal: its bounds, its entries and the stored positions of
 /// its consumer groups. ``Journal`` is one; the feed state's tests use one in memory.

@@ -1,3 +1,5 @@
+import NewsModel
+import NewsTransport
 import ZeroMQ
 import ArgumentParser
 import Foundation

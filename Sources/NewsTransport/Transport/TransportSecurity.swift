@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NewsModel
 import Synchronization
 import ZeroMQ
 

@@ -1,6 +1,8 @@
 import AsyncAlgorithms
 import Foundation
 import Logging
+import NewsModel
+import NewsTransport
 import ZeroMQ
 
 /// What a producing stage sends downstream: every message is journaled, then offered on the stage's

@@ -1,3 +1,4 @@
+import NewsModel
 import Synchronization
 
 /// Named counters a stage keeps for `newsctl status`, such as `received` and `decode_errors`.

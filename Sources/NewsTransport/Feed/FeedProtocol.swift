@@ -1,4 +1,5 @@
 import Foundation
+import NewsModel
 
 /// The reliable feed protocol between a producer (ROUTER) and its consumers (one DEALER per producer).
 /// docs/PROTOCOL.md describes it; these are its frames.

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NewsModel
+import NewsTransport
 import ServiceLifecycle
 
 /// The loop every stage runs: answer control requests and handle the batches of its input feed,

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NewsModel
+import NewsTransport
 import Synchronization
 
 /// Serves a stage's control endpoint: decodes each request, checks it, runs the stage's handler within

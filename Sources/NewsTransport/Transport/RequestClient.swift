@@ -1,4 +1,5 @@
 import Foundation
+import NewsModel
 import ZeroMQ
 
 /// Sends one request to a ``ReplyServer`` and waits a bounded time for the reply.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import NewsModel
 import Synchronization
 import ZeroMQ
 
@@ -46,24 +47,6 @@ public struct FeedSources: Sendable, Hashable {
         hasher.combine(directory?.path)
         hasher.combine(directory?.prefix)
     }
-}
-
-/// One producer as a consumer sees it, for `status`.
-public struct FeedSourceStatus: Codable, Sendable, Hashable {
-    /// The producer's endpoint.
-    public var endpoint: String
-    /// The producer's instance name, once a heartbeat has arrived.
-    public var producer: String?
-    /// The producer's last journaled sequence number.
-    public var head: UInt64
-    /// The group's position at that producer.
-    public var position: UInt64
-    /// Messages the group has not handled yet: `head - position`.
-    public var lag: UInt64
-    /// Whether a heartbeat arrived in the last few seconds.
-    public var connected: Bool
-    /// The last problem the producer reported, such as messages dropped by retention.
-    public var problem: String?
 }
 
 /// Reads one or more producers' feeds as a member of a consumer group, on a dedicated thread.

@@ -1,4 +1,5 @@
 import Foundation
+import NewsModel
 import ZeroMQ
 
 /// Helpers for ZeroMQ endpoint strings such as `ipc:///run/news/stories.pub` or `tcp://10.0.0.5:7001`.

@@ -1,4 +1,5 @@
 import Foundation
+import NewsModel
 import ZeroMQ
 
 /// Key files as `newsctl keys generate` writes them: `NAME.key` holds the key pair (mode 0600) and

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import NewsModel
 import Synchronization
 import ZeroMQ
 
@@ -168,19 +169,5 @@ public final class FeedServer: Sendable {
         }
         state.savePositions(now: Date())
     }
-}
-
-/// One consumer group as `status` shows it.
-public struct FeedGroupStatus: Codable, Sendable, Hashable {
-    /// The group's name.
-    public var group: String
-    /// Everything up to here is handled.
-    public var position: UInt64
-    /// Messages journaled but not yet handled by the group.
-    public var backlog: UInt64
-    /// Messages sent and not yet acknowledged.
-    public var inFlight: Int
-    /// The replicas connected now.
-    public var replicas: [String]
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NewsModel
 import Synchronization
 
 /// How much of its journal a producer keeps.

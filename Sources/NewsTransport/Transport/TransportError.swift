@@ -1,4 +1,5 @@
 import Glibc
+import NewsModel
 import ZeroMQ
 
 /// Why a transport (publisher, subscriber, reply server or request client) failed.

@@ -1,4 +1,5 @@
 import Foundation
+import NewsModel
 
 /// The default endpoints of a pipeline on one machine: `ipc://` sockets in one run directory, named
 /// after each stage instance, so replicas (`tag-0`, `tag-1`, …) sit side by side and consumers find

@@ -1,4 +1,5 @@
 import Foundation
+import NewsModel
 import Synchronization
 
 /// Counts events per second over the last ten seconds, for the throughput `status` shows.

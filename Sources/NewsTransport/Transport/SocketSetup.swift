@@ -1,3 +1,4 @@
+import NewsModel
 import ZeroMQ
 
 /// Makes and configures a transport's socket on its own thread, turning every failure into one

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NewsModel
 import Synchronization
 
 /// Drives a producer's feed state with frames a peer chose, as `make fuzz` does: the bytes are cut into

@@ -1,4 +1,5 @@
 import Foundation
+import NewsModel
 
 /// Why a control call from a client failed.
 public enum ControlClientError: Error, Sendable, CustomStringConvertible {

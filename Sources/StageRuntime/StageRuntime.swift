@@ -1,6 +1,8 @@
 import AsyncAlgorithms
 import Foundation
 import Logging
+import NewsModel
+import NewsTransport
 import ServiceLifecycle
 import UnixSignals
 import ZeroMQ

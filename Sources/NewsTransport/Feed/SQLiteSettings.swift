@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NewsModel
 
 /// The one SQLite configuration every store in the project uses.
 public enum SQLiteSettings {
