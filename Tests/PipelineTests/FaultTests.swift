@@ -221,4 +221,46 @@ struct FaultTests {
         let stray = PipelineHarness.processes(mentioning: runDirectory.withLock { $0 })
         #expect(stray.isEmpty, "stray processes: \(stray)")
     }
+
+    @Test("tag scaled from 3 replicas to 1 with SIGTERM mid-stream of 6,000 stories: every story indexed, every alert once")
+    func scaleTagDownMidStream() async throws {
+        let workload = FaultWorkload.sized(default: 6000, prefix: "s")
+        try await PipelineHarness.with { pipeline in
+            try pipeline.start("ingest")
+            for replica in 0..<3 { try pipeline.startReplica("tag", replica) }
+            try pipeline.start("index")
+            try pipeline.start("notify")
+            #expect(try await pipeline.newsctl("status", ["--wait", "30"], timeout: .seconds(40)).status == 0)
+            let subscription = try await pipeline.newsctl("subscribe", ["place:Iran"])
+            let id = subscription.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let follower = try pipeline.startNewsctl("alerts", ["--follow", "--json", id], name: "follower")
+            #expect(try await eventually { follower.stderr.contains("following") })
+
+            let files = try workload.files(in: pipeline)
+            async let published: Void = pipeline.publishUntilAccepted(files, pause: .milliseconds(6000 / files.count))
+            // Scale down while stories flow: the two replicas stop as `make` or compose stops them, and
+            // are not started again. What they had taken goes back to the group; what they had tagged
+            // they hand on before they exit.
+            #expect(try await eventually(timeout: .seconds(60)) { try await pipeline.counter("index", "stories") >= workload.total / 4 })
+            for replica in [2, 1] {
+                let child = try #require(pipeline.child("tag-\(replica)"))
+                child.signal(SIGTERM)
+                #expect(await child.waitForExit(timeout: .seconds(10)) == 0, "tag-\(replica): \(child.stderr.suffix(2000))")
+            }
+            try await published
+
+            let complete = try await eventually(timeout: .seconds(120)) { try await pipeline.indexedStories() == workload.total }
+            let indexed = try await pipeline.indexedStories()
+            #expect(complete, "indexed \(indexed) of \(workload.total) with tag scaled down\n\(pipeline.logs())")
+            let expected = workload.expectedAlertIDs
+            let followed = try await eventually(timeout: .seconds(60)) {
+                Set(PipelineHarness.followedAlertStoryIDs(follower.stdout)) == expected
+            }
+            let seen = PipelineHarness.followedAlertStoryIDs(follower.stdout)
+            #expect(followed, "follower saw \(Set(seen).count) of \(expected.count) alerts; missing \(expected.subtracting(seen).sorted().prefix(10))")
+            #expect(seen.count == Set(seen).count, "an alert arrived twice")
+            let survivor = try await pipeline.statuses("tag")
+            #expect(survivor.count == 1)
+        }
+    }
 }
