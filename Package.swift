@@ -15,6 +15,8 @@ let swiftCrypto = Package.Dependency.package(url: "https://github.com/apple/swif
 let hdrHistogram = Package.Dependency.package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0")
 // Already built for service-lifecycle, so naming it costs nothing: its timers replace sleep loops.
 let swiftAsyncAlgorithms = Package.Dependency.package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.3")
+// Also built already (async-algorithms uses it): its Heap orders the feed's redeliveries.
+let swiftCollections = Package.Dependency.package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0")
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
@@ -24,6 +26,7 @@ let grdbProduct = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
 let asyncAlgorithms = Target.Dependency.product(name: "AsyncAlgorithms", package: "swift-async-algorithms")
+let heap = Target.Dependency.product(name: "HeapModule", package: "swift-collections")
 
 let package = Package(
     name: "news-pipeline",
@@ -37,7 +40,7 @@ let package = Package(
         .executable(name: "notify", targets: ["notify"]),
         .executable(name: "newsctl", targets: ["newsctl"]),
     ],
-    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, swiftAsyncAlgorithms, grdb, swiftCrypto, hdrHistogram],
+    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, swiftAsyncAlgorithms, swiftCollections, grdb, swiftCrypto, hdrHistogram],
     targets: [
         // MARK: - ZeroMQ
         // libzmq from Debian's libzmq3-dev; the header sits in /usr/include, so no pkg-config is needed
@@ -56,7 +59,7 @@ let package = Package(
         .target(name: "NewsModel", dependencies: [crypto]),
         // How stages talk: ZeroMQ sockets on their threads, endpoints and CURVE, the control client,
         // and the reliable feed (journal, feed server and consumer, the feed's state machine).
-        .target(name: "NewsTransport", dependencies: ["NewsModel", "ZeroMQ", logging, asyncAlgorithms, grdbProduct]),
+        .target(name: "NewsTransport", dependencies: ["NewsModel", "ZeroMQ", logging, asyncAlgorithms, heap, grdbProduct]),
         // What every stage process runs on: options, the service group, counters, the control loop,
         // the stage loop and the stage's output (journal, feed and live stream).
         .target(

@@ -56,12 +56,31 @@ public final class StoryIndex: Sendable {
                     arguments: [rowid, folded(row["headline"]), folded(row["body"]), tagsByRow[rowid] ?? ""])
             }
         }
+        migrator.registerMigration("v4: contentless full-text index") { db in
+            // The FTS table kept its own copy of every story's folded headline, body and tags. Search
+            // uses only MATCH, bm25 and the rowid (snippets are cut from `story`), so the table now keeps
+            // the index alone (`content = ''`): one copy of the text, in `story`.
+            try db.execute(sql: "DROP TABLE story_fts")
+            try db.execute(sql: "CREATE VIRTUAL TABLE story_fts USING fts5(headline, body, tags, content = '', tokenize = \"\(ftsTokenizer)\")")
+            let decoder = JSONCoding.decoder()
+            for row in try Row.fetchAll(db, sql: "SELECT rowid, headline, body, tagged_json FROM story") {
+                let tagged = try decoder.decode(TaggedStory.self, from: Data((row["tagged_json"] as String).utf8))
+                try db.execute(
+                    sql: "INSERT INTO story_fts (rowid, headline, body, tags) VALUES (?, ?, ?, ?)",
+                    arguments: [row["rowid"] as Int64, folded(row["headline"]), folded(row["body"]), indexedTags(tagged)])
+            }
+        }
         return migrator
     }
 
     /// The FTS5 tokenizer over folded tokens: no folding of its own, and no splitting inside a token
     /// (the categories ``TextTokenizer/isTokenScalar(_:)`` keeps).
     static let ftsTokenizer = "unicode61 remove_diacritics 0 categories 'L* N* Co Mn Mc' tokenchars '_'"
+
+    /// A story's filter keys as the index stores them for matching.
+    static func indexedTags(_ tagged: TaggedStory) -> String {
+        tagged.tagKeys.sorted().joined(separator: " ")
+    }
 
     /// Text as the index stores it for matching: its folded tokens, separated by spaces.
     static func folded(_ text: String) -> String {
@@ -88,14 +107,23 @@ public final class StoryIndex: Sendable {
         let encoder = JSONCoding.encoder()
         let rows = try stories.map { tagged in
             (
-                tagged, String(decoding: try encoder.encode(tagged), as: UTF8.self), tagged.tagKeys.sorted().joined(separator: " "),
+                tagged, String(decoding: try encoder.encode(tagged), as: UTF8.self), Self.indexedTags(tagged),
                 String(decoding: try encoder.encode(Self.hit(tagged)), as: UTF8.self)
             )
         }
         let now = RFC3339.format(Date())
+        let decoder = JSONCoding.decoder()
         try await pool.write { db in
             for (tagged, json, tags, hit) in rows {
                 let story = tagged.story
+                // The full-text index keeps no copy of the text, so replacing a story's entry means
+                // telling it the old tokens, made again from the stored story (folding is deterministic).
+                if let old = try Row.fetchOne(db, sql: "SELECT rowid, headline, body, tagged_json FROM story WHERE id = ?", arguments: [story.id]) {
+                    let previous = try decoder.decode(TaggedStory.self, from: Data((old["tagged_json"] as String).utf8))
+                    try db.execute(
+                        sql: "INSERT INTO story_fts (story_fts, rowid, headline, body, tags) VALUES ('delete', ?, ?, ?, ?)",
+                        arguments: [old["rowid"] as Int64, Self.folded(old["headline"]), Self.folded(old["body"]), Self.indexedTags(previous)])
+                }
                 let rowid = try Int64.fetchOne(
                     db,
                     sql: """
@@ -113,7 +141,6 @@ public final class StoryIndex: Sendable {
                         story.publishedAt.map(RFC3339.format), RFC3339.format(story.receivedAt), now, json, hit,
                     ])
                 guard let rowid else { throw DatabaseError(message: "upsert of story \(story.id) returned no row") }
-                try db.execute(sql: "DELETE FROM story_fts WHERE rowid = ?", arguments: [rowid])
                 try db.execute(
                     sql: "INSERT INTO story_fts (rowid, headline, body, tags) VALUES (?, ?, ?, ?)",
                     arguments: [rowid, Self.folded(story.headline), Self.folded(story.body), tags])

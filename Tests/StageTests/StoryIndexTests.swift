@@ -1,5 +1,6 @@
 import Foundation
-import IndexStage
+import GRDB
+@testable import IndexStage
 import NewsModel
 import TagStage
 import Testing
@@ -52,6 +53,48 @@ struct StoryIndexTests {
         let result = try await fixture.index.search(SearchRequest(query: "revised"))
         #expect(result.hits.map(\.id) == ["s1"])
         #expect(try await fixture.index.search(SearchRequest(query: "\"executive order\"")).total == 0)
+    }
+
+    @Test("the full-text table keeps no copy of the text; an index from before (a content table) is rebuilt and still finds every story")
+    func contentlessIndex() async throws {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("index-v3-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("index.sqlite").path
+        // An index as the previous version left it: schema v3, the FTS table holding the folded text.
+        let tagged = try Tagger.bundled().tag(Story(id: "old-1", headline: "Ferries to Orkney cancelled", body: "Gales closed the harbour.", source: "Isles Wire"))
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try StoryIndex.migrator.migrate(queue, upTo: "v3: folded text")
+            try await queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO story (id, headline, body, source, received_at, indexed_at, tagged_json, hit_json)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        "old-1", tagged.story.headline, tagged.story.body, "Isles Wire", RFC3339.format(Date()), RFC3339.format(Date()),
+                        String(decoding: try JSONCoding.encoder().encode(tagged), as: UTF8.self),
+                        String(decoding: try JSONCoding.encoder().encode(StoryIndex.hit(tagged)), as: UTF8.self),
+                    ])
+                try db.execute(
+                    sql: "INSERT INTO story_fts (rowid, headline, body, tags) VALUES (last_insert_rowid(), ?, ?, ?)",
+                    arguments: [StoryIndex.folded(tagged.story.headline), StoryIndex.folded(tagged.story.body), StoryIndex.indexedTags(tagged)])
+            }
+            try queue.close()
+        }
+        let index = try StoryIndex(path: path)
+        #expect(try await index.search(SearchRequest(query: "orkney AND source:\"Isles Wire\"")).hits.map(\.id) == ["old-1"])
+        // Replaced (a retag, a new version): the old words are gone from the index, the new ones found.
+        var changed = tagged
+        changed.story.body = "The harbour reopened at noon."
+        try await index.upsert(changed)
+        #expect(try await index.search(SearchRequest(query: "gales")).total == 0)
+        #expect(try await index.search(SearchRequest(query: "reopened")).hits.map(\.id) == ["old-1"])
+        let schema = try await DatabaseQueue(path: path).read { db in
+            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'story_fts'")
+        }
+        #expect(schema?.contains("content = ''") == true, "\(schema ?? "no story_fts")")
     }
 
     @Test("hits carry tags, a highlighted snippet and a total count")

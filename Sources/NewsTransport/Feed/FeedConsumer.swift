@@ -168,6 +168,9 @@ public final class FeedConsumer: Sendable {
         var nextScan = clock.now
         var nextPing = clock.now
         let codec = WireCodec()
+        // The status snapshot is made again only when a source's state changed (or once a second, for
+        // its `connected`), not on every pass.
+        var statusStale = true
 
         func greet(_ index: Int) {
             var greeting = hello
@@ -188,6 +191,7 @@ public final class FeedConsumer: Sendable {
                     ids.remove(connected[index].endpoint)
                     if let last = connected[index].lastReceived { lastReceived[connected[index].endpoint] = last }
                     connected.remove(at: index)
+                    statusStale = true
                 }
                 for endpoint in current where !connected.contains(where: { $0.endpoint == endpoint }) {
                     let opened = SocketSetup.open(context: context, type: .dealer, endpoint: endpoint) { socket in
@@ -204,6 +208,7 @@ public final class FeedConsumer: Sendable {
                                 id: ids.add(endpoint), endpoint: endpoint, socket: socket, heartbeat: nil, lastHeard: clock.now,
                                 lastHello: clock.now, lastReceived: lastReceived[endpoint]))
                         greet(connected.count - 1)
+                        statusStale = true
                         logger.info("feed: reading \(endpoint)", metadata: ["group": "\(hello.group)"])
                     case .failure(let error):
                         logger.error("feed: cannot read \(endpoint): \(error.message)")
@@ -246,6 +251,7 @@ public final class FeedConsumer: Sendable {
                         let restarted = connected[index].heartbeat.map { $0.epoch != beat.epoch } ?? false
                         if beat.registered {
                             connected[index].heartbeat = beat
+                            statusStale = true
                         }
                         if !beat.registered || restarted {
                             greet(index)
@@ -255,6 +261,7 @@ public final class FeedConsumer: Sendable {
                         let problem = (try? JSONDecoder().decode(FeedProblem.self, from: body))?.message
                             ?? String(decoding: body, as: UTF8.self)
                         connected[index].problem = problem
+                        statusStale = true
                         logger.error("feed: producer at \(connected[index].endpoint) reports: \(problem)")
                     default:
                         continue
@@ -271,7 +278,10 @@ public final class FeedConsumer: Sendable {
                     }
                 }
                 nextPing = clock.now + .seconds(1)
+                statusStale = true
             }
+            guard statusStale else { continue }
+            statusStale = false
             statuses.withLock { statuses in
                 statuses = connected.map { source in
                     let head = source.heartbeat?.head ?? 0

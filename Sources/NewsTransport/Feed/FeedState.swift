@@ -1,4 +1,5 @@
 import Foundation
+import HeapModule
 import Logging
 import NewsModel
 
@@ -93,7 +94,7 @@ struct FeedState {
         var position: UInt64
         var cursor: UInt64
         var acked: Set<UInt64> = []
-        var redeliver: Set<UInt64> = []
+        var redeliver = RedeliveryQueue()
         var dirty = false
         /// The connected replicas, in the order they joined; `next` picks round-robin among them.
         var members: [Data] = []
@@ -251,10 +252,9 @@ struct FeedState {
             logger.info("feed: group joined", metadata: ["group": "\(hello.group)", "position": "\(start)"])
         }
         let window = min(max(1, hello.window), limits.maxWindow)
-        if var existing = replicas[id] {
-            existing.window = window
-            existing.lastSeen = now
-            replicas[id] = existing
+        if replicas[id] != nil {
+            replicas[id]!.window = window
+            replicas[id]!.lastSeen = now
             return nil
         }
         guard let members = groups[hello.group]?.members.count, members < limits.maxReplicasPerGroup else {
@@ -269,32 +269,37 @@ struct FeedState {
     }
 
     /// Takes an acknowledgement from replica `id`: only for a message in flight to it.
+    ///
+    /// Replicas and groups are changed in place (never copied out and back, which would copy their
+    /// in-flight tables and sets on every message).
     mutating func acknowledge(_ sequence: UInt64, from id: Data) {
-        guard var replica = replicas[id] else {
+        guard let (groupName, instance) = replicas[id].map({ ($0.group, $0.instance) }) else {
             rejectAck(id, "sequence \(sequence) from a replica that has not greeted")
             return
         }
-        guard let bytes = replica.inFlight.removeValue(forKey: sequence) else {
+        guard let bytes = replicas[id]!.inFlight.removeValue(forKey: sequence) else {
             // A late ack of a message already handled (after a redelivery) is harmless; anything else is
             // a peer acknowledging what it never received.
-            if let group = groups[replica.group], sequence > group.position, !group.acked.contains(sequence) {
-                rejectAck(id, "sequence \(sequence), which is not in flight to \(replica.instance)")
+            if let group = groups[groupName], sequence > group.position, !group.acked.contains(sequence) {
+                rejectAck(id, "sequence \(sequence), which is not in flight to \(instance)")
             }
             return
         }
-        replica.inFlightBytes -= bytes
+        replicas[id]!.inFlightBytes -= bytes
         totalInFlightBytes -= bytes
-        replicas[id] = replica
-        guard var group = groups[replica.group] else { return }
-        group.redeliver.remove(sequence)
-        if sequence > group.position {
-            group.acked.insert(sequence)
-            while group.acked.remove(group.position + 1) != nil {
-                group.position += 1
-                group.dirty = true
-            }
+        guard groups[groupName] != nil else { return }
+        groups[groupName]!.redeliver.remove(sequence)
+        Self.advance(&groups[groupName]!, past: sequence)
+    }
+
+    /// Records `sequence` as handled by `group` and moves its position over every handled number.
+    private static func advance(_ group: inout Group, past sequence: UInt64) {
+        guard sequence > group.position else { return }
+        group.acked.insert(sequence)
+        while group.acked.remove(group.position + 1) != nil {
+            group.position += 1
+            group.dirty = true
         }
-        groups[replica.group] = group
     }
 
     private mutating func rejectAck(_ id: Data, _ what: String) {
@@ -356,23 +361,20 @@ struct FeedState {
         // Replicas whose queues were full this round: not offered more until the next.
         var full = Set<Data>()
         for name in Array(groups.keys) {
-            while var group = groups[name] {
-                guard let target = nextTarget(&group, skipping: full) else {
-                    groups[name] = group
-                    break
-                }
+            while groups[name] != nil {
+                // In place: the group's sets are not copied per message.
+                guard let target = Self.nextTarget(
+                    &groups[name]!, replicas: replicas, totalInFlightBytes: totalInFlightBytes, limits: limits, skipping: full)
+                else { break }
                 let sequence: UInt64
-                if let resend = group.redeliver.min() {
-                    group.redeliver.remove(resend)
+                if let resend = groups[name]!.redeliver.popMin() {
                     sequence = resend
-                } else if group.cursor <= head {
-                    sequence = group.cursor
-                    group.cursor += 1
+                } else if groups[name]!.cursor <= head {
+                    sequence = groups[name]!.cursor
+                    groups[name]!.cursor += 1
                 } else {
-                    groups[name] = group
                     break
                 }
-                groups[name] = group
                 let entry: JournalEntry
                 switch lookup(sequence) {
                 case .found(let found):
@@ -386,7 +388,7 @@ struct FeedState {
                     groups[name]?.redeliver.insert(sequence)
                     return
                 }
-                if let prefix = group.topicPrefix, !entry.topic.hasPrefix(prefix) {
+                if let prefix = groups[name]?.topicPrefix, !entry.topic.hasPrefix(prefix) {
                     markHandled(sequence, group: name)
                     continue
                 }
@@ -408,7 +410,9 @@ struct FeedState {
 
     /// The next replica of `group`, round-robin, with room in its window and byte budget; nil when none
     /// has room or the producer's byte budget is spent.
-    private func nextTarget(_ group: inout Group, skipping full: Set<Data>) -> Data? {
+    private static func nextTarget(
+        _ group: inout Group, replicas: [Data: Replica], totalInFlightBytes: Int, limits: FeedLimits, skipping full: Set<Data>
+    ) -> Data? {
         guard !group.members.isEmpty, totalInFlightBytes < limits.totalInFlightBytes else { return nil }
         for _ in 0..<group.members.count {
             let id = group.members[group.next % group.members.count]
@@ -423,13 +427,8 @@ struct FeedState {
     }
 
     private mutating func markHandled(_ sequence: UInt64, group name: String) {
-        guard var group = groups[name] else { return }
-        if sequence > group.position { group.acked.insert(sequence) }
-        while group.acked.remove(group.position + 1) != nil {
-            group.position += 1
-            group.dirty = true
-        }
-        groups[name] = group
+        guard groups[name] != nil else { return }
+        Self.advance(&groups[name]!, past: sequence)
     }
 
     enum Lookup {
@@ -523,5 +522,44 @@ struct FeedState {
             groups[name]?.dirty = true
         }
         return sends
+    }
+}
+
+/// Sequence numbers a group must send again, lowest first: a min-heap gives the order and a set the
+/// membership, so taking the next costs O(log n) instead of a scan, and an acknowledged number leaves
+/// the set at once (its heap entry is skipped when it comes to the top).
+struct RedeliveryQueue {
+    private var heap = Heap<UInt64>()
+    private var members = Set<UInt64>()
+
+    /// Whether nothing waits.
+    var isEmpty: Bool { members.isEmpty }
+    /// How many numbers wait.
+    var count: Int { members.count }
+
+    /// Whether `sequence` waits.
+    func contains(_ sequence: UInt64) -> Bool { members.contains(sequence) }
+
+    /// Adds `sequence` (once).
+    mutating func insert(_ sequence: UInt64) {
+        if members.insert(sequence).inserted { heap.insert(sequence) }
+    }
+
+    /// Adds every number of `sequences`.
+    mutating func formUnion(_ sequences: some Sequence<UInt64>) {
+        for sequence in sequences { insert(sequence) }
+    }
+
+    /// Takes `sequence` out, if it waits.
+    mutating func remove(_ sequence: UInt64) {
+        members.remove(sequence)
+    }
+
+    /// Takes out and returns the lowest waiting number.
+    mutating func popMin() -> UInt64? {
+        while let sequence = heap.popMin() {
+            if members.remove(sequence) != nil { return sequence }
+        }
+        return nil
     }
 }
