@@ -6,13 +6,23 @@ import Foundation
 /// libzmq sockets are not thread-safe, so this type is not `Sendable`: make it on the thread that will
 /// use it (a dedicated thread, never Swift's cooperative pool, since most calls here can block) and
 /// close it there. The socket keeps its ``ZMQContext`` alive. Call ``close()`` explicitly; `deinit`
-/// asserts that it was called.
+/// asserts that it was called. Debug builds also check that every call comes from the thread that
+/// made the socket: a socket reached from another thread stops the process with the socket's type.
 public final class ZMQSocket {
     /// The context this socket was made in; kept alive for as long as the socket exists.
     public let context: ZMQContext
     /// The socket's pattern.
     public let type: ZMQSocketType
     private(set) var handle: UnsafeMutableRawPointer?
+    /// The thread that made the socket (or adopted it), the only one that may use it (checked by
+    /// `assert`, so in debug builds only).
+    private var owner = pthread_self()
+
+    /// Makes the calling thread the socket's owner: for a socket made on one thread and handed, once
+    /// and for good, to the thread that will use it (the thread that made it must not touch it again).
+    public func adoptOnCurrentThread() {
+        owner = pthread_self()
+    }
 
     /// Creates a socket (`zmq_socket`) with a bounded linger of one second, so that closing it never
     /// waits forever for a peer that has gone away.
@@ -37,14 +47,22 @@ public final class ZMQSocket {
     /// Closes the socket (`zmq_close`). Messages still queued are sent for at most the linger period.
     /// Calling it twice is harmless.
     public func close() {
+        assertOwningThread("close")
         guard let handle else { return }
         zmq_close(handle)
         self.handle = nil
     }
 
     private func openHandle(_ call: String) throws(ZMQError) -> UnsafeMutableRawPointer {
+        assertOwningThread(call)
         guard let handle else { throw ZMQError(code: ENOTSOCK, call: call) }
         return handle
+    }
+
+    /// Stops a debug build when `call` comes from a thread other than the socket's own.
+    @inline(__always)
+    private func assertOwningThread(_ call: @autoclosure () -> String) {
+        assert(pthread_equal(owner, pthread_self()) != 0, "ZMQSocket(\(type)): \(call()) from a thread other than the one that made it")
     }
 
     // MARK: - Endpoints

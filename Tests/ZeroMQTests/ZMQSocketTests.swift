@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 import ZeroMQ
@@ -107,6 +108,22 @@ struct ZMQSocketTests {
         try subscriber.setReceiveTimeout(milliseconds: 2000)
         let received = try #require(try subscriber.receive())
         #expect(received == [Data("alert.sub_1".utf8), Data("yes".utf8)])
+    }
+
+    @Test("a socket used from a thread other than its own stops a debug build")
+    func foreignThreadIsCaught() async {
+        await #expect(processExitsWith: .failure) {
+            let context = try ZMQContext()
+            // Deliberately handed to another thread: the check under test.
+            nonisolated(unsafe) let socket = try ZMQSocket(context: context, type: .pull)
+            let done = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                _ = try? socket.bind("inproc://foreign-thread")
+                done.signal()
+            }
+            thread.start()
+            done.wait()
+        }
     }
 
     @Test("shutting the context down wakes a blocked receive with ETERM")

@@ -95,6 +95,8 @@ enum ZAPHandler {
         let handoff = SocketHandoff(socket: socket)
         DedicatedThread.start(name: "zap") {
             let socket = handoff.socket
+            // Bound on the caller's thread (so that it is in place before any CURVE socket binds), used on this one.
+            socket.adoptOnCurrentThread()
             defer { socket.close() }
             while true {
                 let request: [Data]
