@@ -79,7 +79,8 @@ public final class StoryIndex: Sendable {
 
     /// A story's filter keys as the index stores them for matching.
     static func indexedTags(_ tagged: TaggedStory) -> String {
-        tagged.tagKeys.sorted().joined(separator: " ")
+        // The carried keys are sorted already; only a message from an older tag needs them made.
+        (tagged.keys ?? tagged.computedTagKeys.sorted()).joined(separator: " ")
     }
 
     /// Text as the index stores it for matching: its folded tokens, separated by spaces.
