@@ -16,8 +16,17 @@ public struct ClientOptions: ParsableArguments, Sendable {
     @Flag(help: "Print JSON Lines instead of text, for scripts.")
     var json = false
 
-    @Option(help: ArgumentHelp("Seconds to wait for a stage to answer.", valueName: "seconds"))
-    var timeout: Double = 5
+    @Option(
+        help: ArgumentHelp(
+            "Seconds to wait for a stage to answer (default \(Self.answerTimeout); \(Self.writeTimeout) for publish and retag, whose answers wait for the journal).",
+            valueName: "seconds"))
+    var timeout: Double?
+
+    /// How long a question (status, search, subscribe) waits for its answer unless `--timeout` says.
+    static let answerTimeout: Double = 5
+    /// How long a write (publish, retag) waits unless `--timeout` says: its answer comes after ingest's
+    /// journal commit, which a loaded machine can hold up for seconds per batch.
+    static let writeTimeout: Double = 60
 
     @Option(help: ArgumentHelp("An ingest control endpoint; repeatable (default: every <run-dir>/ingest-*.ctl).", valueName: "endpoint"))
     var ingest: [String] = []
@@ -38,7 +47,7 @@ public struct ClientOptions: ParsableArguments, Sendable {
     var tagged: [String] = []
 
     public func validate() throws {
-        guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        guard timeout.map({ $0 > 0 && $0 <= 3600 }) ?? true else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
     }
 
     @Option(
@@ -77,14 +86,19 @@ public struct ClientOptions: ParsableArguments, Sendable {
         return given.isEmpty ? layout.feeds(of: stage) : FeedSources(endpoints: given)
     }
 
-    func client(endpoint: String, stage: String, context: ZMQContext) -> ControlClient {
-        ControlClient(
+    /// A client of one replica; it waits `--timeout` seconds, or `defaultTimeout` when none was given.
+    func client(endpoint: String, stage: String, context: ZMQContext, defaultTimeout: Double = answerTimeout) -> ControlClient {
+        let seconds = timeout ?? defaultTimeout
+        return ControlClient(
             stage: stage,
-            client: RequestClient(context: context, endpoint: endpoint, timeout: .milliseconds(Int(timeout * 1000))))
+            client: RequestClient(context: context, endpoint: endpoint, timeout: .milliseconds(Int(seconds * 1000))))
     }
 
-    /// Sends `request` to the first replica of `stage` that answers.
-    func call<Result: Decodable>(_ stage: String, _ request: ControlRequest, as type: Result.Type, context: ZMQContext) async throws -> Result {
+    /// Sends `request` to the first replica of `stage` that answers, waiting `--timeout` seconds, or
+    /// `defaultTimeout` when none was given.
+    func call<Result: Decodable>(
+        _ stage: String, _ request: ControlRequest, as type: Result.Type, context: ZMQContext, defaultTimeout: Double = answerTimeout
+    ) async throws -> Result {
         let endpoints = controlEndpoints(stage)
         guard !endpoints.isEmpty else {
             throw NewsctlError(
@@ -93,7 +107,7 @@ public struct ClientOptions: ParsableArguments, Sendable {
         var lastError: ControlClientError?
         for endpoint in endpoints {
             do {
-                return try await client(endpoint: endpoint, stage: stage, context: context).call(request, as: type)
+                return try await client(endpoint: endpoint, stage: stage, context: context, defaultTimeout: defaultTimeout).call(request, as: type)
             } catch {
                 if case .unreachable = error {
                     lastError = error

@@ -70,7 +70,7 @@ struct PublishCommand: AsyncParsableCommand {
                 let name = file == "-" ? "stdin" : URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
                 let result = try await options.call(
                     "ingest", .submitDocument(SubmitDocumentRequest(source: name, data: document)), as: SubmitResult.self,
-                    context: context)
+                    context: context, defaultTimeout: ClientOptions.writeTimeout)
                 accepted += result.accepted.count
                 duplicates += result.duplicates.count
                 try report(result, file: file)
@@ -84,7 +84,7 @@ struct PublishCommand: AsyncParsableCommand {
                 guard !batch.isEmpty else { return }
                 let result = try await options.call(
                     "ingest", .submit(SubmitRequest(source: file, firstLine: firstLine, lines: batch)), as: SubmitResult.self,
-                    context: context)
+                    context: context, defaultTimeout: ClientOptions.writeTimeout)
                 accepted += result.accepted.count
                 refused += result.refused.count
                 duplicates += result.duplicates.count

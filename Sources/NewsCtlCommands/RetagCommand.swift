@@ -42,7 +42,8 @@ struct RetagCommand: AsyncParsableCommand {
                 "index", .stories(StoriesRequest(since: since, after: cursor, limit: 500)), as: StoriesPage.self, context: context)
             if !page.stories.isEmpty {
                 let result = try await options.call(
-                    "ingest", .resubmit(ResubmitRequest(stories: page.stories)), as: SubmitResult.self, context: context)
+                    "ingest", .resubmit(ResubmitRequest(stories: page.stories)), as: SubmitResult.self, context: context,
+                    defaultTimeout: ClientOptions.writeTimeout)
                 total += result.accepted.count
             }
             cursor = page.next

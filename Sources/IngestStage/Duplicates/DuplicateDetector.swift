@@ -114,8 +114,11 @@ public final class DuplicateDetector: Sendable {
                     }
                 }
                 if cluster == nil {
-                    let positions = Set(signature.bandKeys.flatMap { batchBands[$0] ?? [] }).sorted()
-                    cluster = positions.first { batchSignatures[$0].signature.isNearDuplicate(of: signature) }
+                    // As in the stored look-up, each band key offers at most its newest
+                    // candidatesPerBand positions: a batch of templated stories stays linear.
+                    var positions = Set<Int>()
+                    for key in signature.bandKeys { positions.formUnion(batchBands[key]?.suffix(Self.candidatesPerBand) ?? []) }
+                    cluster = positions.sorted().first { batchSignatures[$0].signature.isNearDuplicate(of: signature) }
                         .map { batchSignatures[$0].cluster }
                 }
                 story.clusterID = cluster ?? story.id
