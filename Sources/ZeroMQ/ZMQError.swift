@@ -50,3 +50,18 @@ func zmqCall(_ name: String, endpoint: String? = nil, _ body: () -> Int32) throw
         throw ZMQError(code: code, call: name, endpoint: endpoint)
     }
 }
+
+/// Runs a libzmq call that may find its queue empty or full, as ``zmqCall(_:endpoint:_:)`` does, but
+/// returns `nil` for `EAGAIN` instead of throwing: a drained queue is the normal end of a receive
+/// loop, not an error.
+@inline(__always)
+func zmqAttempt(_ name: String, _ body: () -> Int32) throws(ZMQError) -> Int32? {
+    while true {
+        let rc = body()
+        if rc >= 0 { return rc }
+        let code = zmq_errno()
+        if code == EINTR { continue }
+        if code == EAGAIN { return nil }
+        throw ZMQError(code: code, call: name)
+    }
+}

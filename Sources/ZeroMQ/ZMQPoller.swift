@@ -32,6 +32,11 @@ public struct ZMQPoller: ~Copyable {
         return items.count - 1
     }
 
+    /// Removes every item, keeping the storage, so that one poller serves a loop whose sockets change.
+    public mutating func removeAll() {
+        items.removeAll(keepingCapacity: true)
+    }
+
     /// Waits until an item is ready or the timeout passes.
     /// - Parameter timeoutMilliseconds: -1 waits forever.
     /// - Returns: how many items are ready.

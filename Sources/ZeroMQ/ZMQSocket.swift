@@ -185,11 +185,12 @@ public final class ZMQSocket {
         for (index, frame) in frames.enumerated() {
             var flags: Int32 = index < frames.count - 1 ? ZMQ_SNDMORE : 0
             if dontWait { flags |= ZMQ_DONTWAIT }
-            do {
-                try zmqCall("zmq_send") {
-                    frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
-                }
-            } catch where error.isWouldBlock && index == 0 {
+            let sent = try zmqAttempt("zmq_send") {
+                frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+            }
+            if sent == nil {
+                // Only the first frame can find the queue full: the rest of a message is queued with it.
+                guard index == 0 else { throw ZMQError(code: EAGAIN, call: "zmq_send") }
                 return false
             }
         }
@@ -209,9 +210,9 @@ public final class ZMQSocket {
         while true {
             // Only the first frame can time out: the rest of a message arrives with it.
             let flags: Int32 = dontWait && frames.isEmpty ? ZMQ_DONTWAIT : 0
-            do {
-                try zmqCall("zmq_msg_recv") { zmq_msg_recv(&message, handle, flags) }
-            } catch where error.isWouldBlock && frames.isEmpty {
+            guard try zmqAttempt("zmq_msg_recv", { zmq_msg_recv(&message, handle, flags) }) != nil else {
+                // Nothing waiting (or, blocking, the receive timeout passed).
+                guard frames.isEmpty else { throw ZMQError(code: EAGAIN, call: "zmq_msg_recv") }
                 return nil
             }
             let size = zmq_msg_size(&message)

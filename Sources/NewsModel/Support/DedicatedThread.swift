@@ -7,8 +7,11 @@ import Foundation
 public enum DedicatedThread {
     /// Starts a named thread that runs `body` and then exits.
     public static func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
+        let thread = Thread {
+            // Named from inside: on Linux a name set before start does not reach the kernel's thread.
+            Thread.current.name = name
+            body()
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }

@@ -49,7 +49,7 @@ public struct FeedSources: Sendable, Hashable {
     }
 }
 
-/// Reads one or more producers' feeds as a member of a consumer group, on a dedicated thread.
+/// Reads one or more producers' feeds as a member of a consumer group, on a ``SocketThread``.
 ///
 /// Messages arrive through ``deliveries``; the consumer calls ``Delivery/acknowledge()`` once a message
 /// is fully handled (its effect stored), and only then does the producer count it as done. A message
@@ -66,10 +66,20 @@ public final class FeedConsumer: Sendable {
         public let decodeError: WireError?
         /// The stable id of the producer it came from (see ``FeedSourceIDs``): its ack goes there or nowhere.
         let source: FeedSourceIDs.ID
-        let consumer: FeedConsumer
+        let shared: Shared
+        let thread: SocketThread
 
         /// Tells the producer the message is handled.
-        public func acknowledge() { consumer.enqueueAck(source: source, sequence: sequence) }
+        public func acknowledge() {
+            shared.acks.withLock { $0.append((source, sequence)) }
+            thread.wake()
+        }
+    }
+
+    /// What the consumer shares with its thread: acknowledgements to send and the sources' status.
+    final class Shared: Sendable {
+        let acks = Mutex<[(source: FeedSourceIDs.ID, sequence: UInt64)]>([])
+        let statuses = Mutex<[FeedSourceStatus]>([])
     }
 
     /// The messages to handle, in batches of what arrived together; the sequence ends after ``close()``.
@@ -77,31 +87,29 @@ public final class FeedConsumer: Sendable {
     /// The greeting this consumer sends.
     public let hello: FeedHello
 
-    private let sources: FeedSources
-    private let continuation: AsyncStream<[Delivery]>.Continuation
-    private let closed = Atomic<Bool>(false)
-    private let wake = WakeSignal()
-    private let acks = Mutex<[(source: FeedSourceIDs.ID, sequence: UInt64)]>([])
-    private let statuses = Mutex<[FeedSourceStatus]>([])
-    private let finished = DispatchSemaphore(value: 0)
+    private let shared: Shared
+    private let thread: SocketThread
 
-    private init(sources: FeedSources, hello: FeedHello) {
-        self.sources = sources
+    private init(hello: FeedHello, deliveries: AsyncStream<[Delivery]>, shared: Shared, thread: SocketThread) {
         self.hello = hello
-        (deliveries, continuation) = AsyncStream<[Delivery]>.makeStream(bufferingPolicy: .unbounded)
+        self.deliveries = deliveries
+        self.shared = shared
+        self.thread = thread
     }
 
     /// Starts a consumer of `sources` with greeting `hello`.
     public static func start(context: ZMQContext, sources: FeedSources, hello: FeedHello, logger: Logger) -> FeedConsumer {
-        let consumer = FeedConsumer(sources: sources, hello: hello)
-        DedicatedThread.start(name: "feed-consumer \(hello.group)") {
-            consumer.runThread(context: context, logger: logger)
+        let (deliveries, continuation) = AsyncStream<[Delivery]>.makeStream(bufferingPolicy: .unbounded)
+        let shared = Shared()
+        let thread = SocketThread.launch(name: "feed-consumer \(hello.group)") { thread in
+            FeedConsumerLoop(
+                context: context, sources: sources, hello: hello, thread: thread, shared: shared, output: continuation, logger: logger)
         }
-        return consumer
+        return FeedConsumer(hello: hello, deliveries: deliveries, shared: shared, thread: thread)
     }
 
     /// Each producer's head, position and lag.
-    public var sourceStatus: [FeedSourceStatus] { statuses.withLock { $0 } }
+    public var sourceStatus: [FeedSourceStatus] { shared.statuses.withLock { $0 } }
 
     /// The total lag over every producer.
     public var lag: UInt64 { sourceStatus.reduce(0) { $0 + $1.lag } }
@@ -110,23 +118,20 @@ public final class FeedConsumer: Sendable {
     /// once), closes the sockets and ends ``deliveries``. Acknowledgements queued before the thread ends
     /// are still sent.
     public func close() {
-        closed.store(true, ordering: .sequentiallyConsistent)
-        wake.signal()
+        thread.stop()
     }
 
     /// Waits until the thread has said goodbye and closed its sockets.
     public func waitUntilClosed() async {
         close()
-        let finished = self.finished
-        await DedicatedThread.run(name: "feed-consumer close") { finished.wait() }
+        await thread.waitUntilEnded()
     }
+}
 
-    func enqueueAck(source: FeedSourceIDs.ID, sequence: UInt64) {
-        acks.withLock { $0.append((source, sequence)) }
-        wake.signal()
-    }
-
-    private struct Source {
+/// The consumer's side of its thread: one DEALER per producer, found again every second; greetings,
+/// acknowledgements and pings out, messages, heartbeats and problems in.
+private struct FeedConsumerLoop: SocketLoop {
+    struct Source {
         var id: FeedSourceIDs.ID
         var endpoint: String
         var socket: ZMQSocket
@@ -137,10 +142,97 @@ public final class FeedConsumer: Sendable {
         var problem: String?
     }
 
+    let context: ZMQContext
+    let sources: FeedSources
+    let hello: FeedHello
+    let thread: SocketThread
+    let shared: FeedConsumer.Shared
+    let output: AsyncStream<[FeedConsumer.Delivery]>.Continuation
+    let logger: Logger
+    let clock = ContinuousClock()
+    let codec = WireCodec()
+    var connected: [Source] = []
+    var ids = FeedSourceIDs()
+    /// The last sequence received from each endpoint, kept when its socket file vanishes for a moment
+    /// (a producer restarting removes and binds it again): a follower then resumes where it was
+    /// instead of at the producer's head.
+    var lastReceived: [String: UInt64] = [:]
+    var nextScan: ContinuousClock.Instant
+    var nextPing: ContinuousClock.Instant
+    /// The status snapshot is made again only when a source's state changed (or once a second, for
+    /// its `connected`), not on every pass.
+    var statusStale = true
+
+    var sockets: [ZMQSocket] { connected.map(\.socket) }
+    /// Pings and the scan for new producers run at least this often.
+    var pollTimeout: Duration? { .milliseconds(250) }
+
+    init(
+        context: ZMQContext, sources: FeedSources, hello: FeedHello, thread: SocketThread, shared: FeedConsumer.Shared,
+        output: AsyncStream<[FeedConsumer.Delivery]>.Continuation, logger: Logger
+    ) {
+        self.context = context
+        self.sources = sources
+        self.hello = hello
+        self.thread = thread
+        self.shared = shared
+        self.output = output
+        self.logger = logger
+        nextScan = clock.now
+        nextPing = clock.now
+        scanIfDue()
+        publishStatus()
+    }
+
+    mutating func greet(_ index: Int) {
+        var greeting = hello
+        if !hello.durable { greeting.resumeAfter = connected[index].lastReceived }
+        let body = (try? JSONEncoder().encode(greeting)) ?? Data()
+        _ = try? connected[index].socket.send([Data(FeedFrame.hello.utf8), body], dontWait: true)
+        connected[index].lastHello = clock.now
+    }
+
+    /// Connects to producers that appeared and lets go of those whose socket file is gone.
+    mutating func scanIfDue() {
+        guard clock.now >= nextScan else { return }
+        let current = sources.resolve()
+        // A replica stopped cleanly removes its socket file: stop reading it.
+        for index in connected.indices.reversed() where !current.contains(connected[index].endpoint) {
+            _ = try? connected[index].socket.send([Data(FeedFrame.bye.utf8), Data()], dontWait: true)
+            connected[index].socket.close()
+            logger.info("feed: \(connected[index].endpoint) is gone", metadata: ["group": "\(hello.group)"])
+            ids.remove(connected[index].endpoint)
+            if let last = connected[index].lastReceived { lastReceived[connected[index].endpoint] = last }
+            connected.remove(at: index)
+            statusStale = true
+        }
+        for endpoint in current where !connected.contains(where: { $0.endpoint == endpoint }) {
+            do {
+                let socket = try SocketSetup.open(context: context, type: .dealer, endpoint: endpoint) { socket in
+                    try socket.setMaxMessageSize(64 << 20)
+                    try socket.setLinger(milliseconds: 200)
+                    try socket.setReceiveHighWaterMark(0)
+                    try Endpoint.validate(endpoint)
+                    try socket.connect(endpoint)
+                }
+                connected.append(
+                    Source(
+                        id: ids.add(endpoint), endpoint: endpoint, socket: socket, heartbeat: nil, lastHeard: clock.now,
+                        lastHello: clock.now, lastReceived: lastReceived[endpoint]))
+                greet(connected.count - 1)
+                statusStale = true
+                logger.info("feed: reading \(endpoint)", metadata: ["group": "\(hello.group)"])
+            } catch {
+                logger.error("feed: cannot read \(endpoint): \(error.message)")
+            }
+        }
+        nextScan = clock.now + .seconds(1)
+    }
+
     /// Sends the queued acknowledgements, each to the producer its message came from; one whose
     /// producer is gone is dropped (that producer resends the message to its group).
-    private func sendAcks(_ connected: [Source], _ ids: FeedSourceIDs) {
-        let pending: [(source: FeedSourceIDs.ID, sequence: UInt64)] = acks.withLock { acks in
+    func sendAcks() {
+        let pending = shared.acks.withLock { acks in
             defer { acks.removeAll() }
             return acks
         }
@@ -153,150 +245,94 @@ public final class FeedConsumer: Sendable {
         }
     }
 
-    private func runThread(context: ZMQContext, logger: Logger) {
-        defer {
-            continuation.finish()
-            finished.signal()
-        }
-        let clock = ContinuousClock()
-        var connected: [Source] = []
-        var ids = FeedSourceIDs()
-        // The last sequence received from each endpoint, kept when its socket file vanishes for a moment
-        // (a producer restarting removes and binds it again): a follower then resumes where it was
-        // instead of at the producer's head.
-        var lastReceived: [String: UInt64] = [:]
-        var nextScan = clock.now
-        var nextPing = clock.now
-        let codec = WireCodec()
-        // The status snapshot is made again only when a source's state changed (or once a second, for
-        // its `connected`), not on every pass.
-        var statusStale = true
-
-        func greet(_ index: Int) {
-            var greeting = hello
-            if !hello.durable { greeting.resumeAfter = connected[index].lastReceived }
-            let body = (try? JSONEncoder().encode(greeting)) ?? Data()
-            _ = try? connected[index].socket.send([Data(FeedFrame.hello.utf8), body], dontWait: true)
-            connected[index].lastHello = clock.now
-        }
-
-        while !closed.load(ordering: .sequentiallyConsistent) {
-            if clock.now >= nextScan {
-                let current = sources.resolve()
-                // A replica stopped cleanly removes its socket file: stop reading it.
-                for index in connected.indices.reversed() where !current.contains(connected[index].endpoint) {
-                    _ = try? connected[index].socket.send([Data(FeedFrame.bye.utf8), Data()], dontWait: true)
-                    connected[index].socket.close()
-                    logger.info("feed: \(connected[index].endpoint) is gone", metadata: ["group": "\(hello.group)"])
-                    ids.remove(connected[index].endpoint)
-                    if let last = connected[index].lastReceived { lastReceived[connected[index].endpoint] = last }
-                    connected.remove(at: index)
+    /// Reads what producer `index` sent, adding its messages to `batch`.
+    mutating func receive(from index: Int, into batch: inout [FeedConsumer.Delivery]) {
+        while let frames = try? connected[index].socket.receive(dontWait: true) {
+            connected[index].lastHeard = clock.now
+            guard let kind = frames.first.map({ String(decoding: $0, as: UTF8.self) }) else { continue }
+            switch kind {
+            case FeedFrame.message where frames.count == 4:
+                guard let sequence = UInt64(String(decoding: frames[1], as: UTF8.self)) else { continue }
+                connected[index].lastReceived = max(connected[index].lastReceived ?? 0, sequence)
+                let source = connected[index].id
+                do {
+                    let message = try codec.decode([frames[2], frames[3]])
+                    batch.append(
+                        FeedConsumer.Delivery(
+                            sequence: sequence, message: message, decodeError: nil, source: source, shared: shared, thread: thread))
+                } catch {
+                    batch.append(
+                        FeedConsumer.Delivery(
+                            sequence: sequence, message: nil, decodeError: error, source: source, shared: shared, thread: thread))
+                }
+            case FeedFrame.heartbeat:
+                guard let beat = try? JSONDecoder().decode(FeedHeartbeat.self, from: frames.count > 1 ? frames[1] : Data()) else { continue }
+                let restarted = connected[index].heartbeat.map { $0.epoch != beat.epoch } ?? false
+                if beat.registered {
+                    connected[index].heartbeat = beat
                     statusStale = true
                 }
-                for endpoint in current where !connected.contains(where: { $0.endpoint == endpoint }) {
-                    let opened = SocketSetup.open(context: context, type: .dealer, endpoint: endpoint) { socket in
-                        try socket.setMaxMessageSize(64 << 20)
-                        try socket.setLinger(milliseconds: 200)
-                        try socket.setReceiveHighWaterMark(0)
-                        try Endpoint.validate(endpoint)
-                        try socket.connect(endpoint)
-                    }
-                    switch opened {
-                    case .success(let socket):
-                        connected.append(
-                            Source(
-                                id: ids.add(endpoint), endpoint: endpoint, socket: socket, heartbeat: nil, lastHeard: clock.now,
-                                lastHello: clock.now, lastReceived: lastReceived[endpoint]))
-                        greet(connected.count - 1)
-                        statusStale = true
-                        logger.info("feed: reading \(endpoint)", metadata: ["group": "\(hello.group)"])
-                    case .failure(let error):
-                        logger.error("feed: cannot read \(endpoint): \(error.message)")
-                    }
+                if !beat.registered || restarted {
+                    greet(index)
                 }
-                nextScan = clock.now + .seconds(1)
-            }
-            var poller = ZMQPoller()
-            for source in connected { _ = poller.add(source.socket, events: .readable) }
-            _ = poller.add(fileDescriptor: wake.fileDescriptor, events: .readable)
-            do {
-                try poller.poll(timeoutMilliseconds: 250)
-            } catch {
-                if !error.isContextTerminated { logger.error("feed consumer poll failed: \(error)") }
-                break
-            }
-            wake.drain()
-            sendAcks(connected, ids)
-            var batch: [Delivery] = []
-            for index in connected.indices where poller.events(at: index).contains(.readable) {
-                while let frames = try? connected[index].socket.receive(dontWait: true) {
-                    connected[index].lastHeard = clock.now
-                    guard let kind = frames.first.map({ String(decoding: $0, as: UTF8.self) }) else { continue }
-                    switch kind {
-                    case FeedFrame.message where frames.count == 4:
-                        guard let sequence = UInt64(String(decoding: frames[1], as: UTF8.self)) else { continue }
-                        connected[index].lastReceived = max(connected[index].lastReceived ?? 0, sequence)
-                        let delivery: Delivery
-                        do {
-                            let message = try codec.decode([frames[2], frames[3]])
-                            delivery = Delivery(
-                                sequence: sequence, message: message, decodeError: nil, source: connected[index].id, consumer: self)
-                        } catch {
-                            delivery = Delivery(
-                                sequence: sequence, message: nil, decodeError: error, source: connected[index].id, consumer: self)
-                        }
-                        batch.append(delivery)
-                    case FeedFrame.heartbeat:
-                        guard let beat = try? JSONDecoder().decode(FeedHeartbeat.self, from: frames.count > 1 ? frames[1] : Data()) else { continue }
-                        let restarted = connected[index].heartbeat.map { $0.epoch != beat.epoch } ?? false
-                        if beat.registered {
-                            connected[index].heartbeat = beat
-                            statusStale = true
-                        }
-                        if !beat.registered || restarted {
-                            greet(index)
-                        }
-                    case FeedFrame.problem:
-                        let body = frames.count > 1 ? frames[1] : Data()
-                        let problem = (try? JSONDecoder().decode(FeedProblem.self, from: body))?.message
-                            ?? String(decoding: body, as: UTF8.self)
-                        connected[index].problem = problem
-                        statusStale = true
-                        logger.error("feed: producer at \(connected[index].endpoint) reports: \(problem)")
-                    default:
-                        continue
-                    }
-                }
-            }
-            if !batch.isEmpty { continuation.yield(batch) }
-            if clock.now >= nextPing {
-                for index in connected.indices {
-                    _ = try? connected[index].socket.send([Data(FeedFrame.ping.utf8), Data()], dontWait: true)
-                    // A producer silent for three heartbeats may have restarted without us noticing.
-                    if clock.now - connected[index].lastHeard > .seconds(3), clock.now - connected[index].lastHello > .seconds(3) {
-                        greet(index)
-                    }
-                }
-                nextPing = clock.now + .seconds(1)
+            case FeedFrame.problem:
+                let body = frames.count > 1 ? frames[1] : Data()
+                let problem = (try? JSONDecoder().decode(FeedProblem.self, from: body))?.message
+                    ?? String(decoding: body, as: UTF8.self)
+                connected[index].problem = problem
                 statusStale = true
-            }
-            guard statusStale else { continue }
-            statusStale = false
-            statuses.withLock { statuses in
-                statuses = connected.map { source in
-                    let head = source.heartbeat?.head ?? 0
-                    let position = source.heartbeat?.position ?? 0
-                    return FeedSourceStatus(
-                        endpoint: source.endpoint, producer: source.heartbeat?.producer, head: head, position: position,
-                        lag: head > position ? head - position : 0,
-                        connected: source.heartbeat != nil && clock.now - source.lastHeard < .seconds(3), problem: source.problem)
-                }
+                logger.error("feed: producer at \(connected[index].endpoint) reports: \(problem)")
+            default:
+                continue
             }
         }
-        sendAcks(connected, ids)
+    }
+
+    mutating func publishStatus() {
+        guard statusStale else { return }
+        statusStale = false
+        let now = clock.now
+        let statuses = connected.map { source in
+            let head = source.heartbeat?.head ?? 0
+            let position = source.heartbeat?.position ?? 0
+            return FeedSourceStatus(
+                endpoint: source.endpoint, producer: source.heartbeat?.producer, head: head, position: position,
+                lag: head > position ? head - position : 0,
+                connected: source.heartbeat != nil && now - source.lastHeard < .seconds(3), problem: source.problem)
+        }
+        shared.statuses.withLock { $0 = statuses }
+    }
+
+    mutating func turn(_ events: SocketEvents) throws(ZMQError) {
+        sendAcks()
+        var batch: [FeedConsumer.Delivery] = []
+        for index in connected.indices where events.isReadable(index) {
+            receive(from: index, into: &batch)
+        }
+        if !batch.isEmpty { output.yield(batch) }
+        if clock.now >= nextPing {
+            for index in connected.indices {
+                _ = try? connected[index].socket.send([Data(FeedFrame.ping.utf8), Data()], dontWait: true)
+                // A producer silent for three heartbeats may have restarted without us noticing.
+                if clock.now - connected[index].lastHeard > .seconds(3), clock.now - connected[index].lastHello > .seconds(3) {
+                    greet(index)
+                }
+            }
+            nextPing = clock.now + .seconds(1)
+            statusStale = true
+        }
+        // Last, so that the indices of `events` were those of the sockets polled.
+        scanIfDue()
+        publishStatus()
+    }
+
+    mutating func finish(after error: ZMQError?) {
+        if let error, !error.isContextTerminated { logger.error("feed consumer poll failed: \(error)") }
+        sendAcks()
         for source in connected {
             _ = try? source.socket.send([Data(FeedFrame.bye.utf8), Data()], dontWait: true)
             source.socket.close()
         }
+        output.finish()
     }
 }

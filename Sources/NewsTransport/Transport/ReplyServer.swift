@@ -1,11 +1,10 @@
-import Dispatch
 import Foundation
 import Logging
 import NewsModel
 import Synchronization
 import ZeroMQ
 
-/// Answers requests on a ROUTER socket that a dedicated thread owns. Clients are REQ sockets (one
+/// Answers requests on a ROUTER socket that a ``SocketThread`` owns. Clients are REQ sockets (one
 /// request, one reply); because the server is a ROUTER, requests from many clients are handed to async
 /// code as they arrive and answered in whatever order their handlers finish, so one slow request never
 /// holds up the others. Async code takes each request from ``requests`` and answers it with
@@ -18,9 +17,7 @@ public final class ReplyServer: Sendable {
     /// The largest request accepted; a client sending a larger one is disconnected by libzmq.
     public static let maxRequestBytes: Int64 = 32 << 20
 
-    private let closed = Atomic<Bool>(false)
-    private let wake = WakeSignal()
-    private let replies = Mutex<[(envelope: [Data], body: Data)]>([])
+    private let thread: SocketThread
 
     /// One request waiting for its reply.
     public struct Request: Sendable {
@@ -34,27 +31,42 @@ public final class ReplyServer: Sendable {
         public func reply(_ body: Data) { slot.fill(body) }
     }
 
+    /// The replies given and not yet sent, shared by the handlers and the socket's thread.
+    final class Replies: Sendable {
+        let pending = Mutex<[(envelope: [Data], body: Data)]>([])
+
+        func take() -> [(envelope: [Data], body: Data)] {
+            pending.withLock { pending in
+                defer { pending.removeAll() }
+                return pending
+            }
+        }
+    }
+
     /// Where one request's reply goes: the client's routing envelope, answered once.
     final class ReplySlot: Sendable {
         let envelope: [Data]
-        let server: ReplyServer
+        let replies: Replies
+        let thread: SocketThread
         private let answered = Atomic<Bool>(false)
 
-        init(envelope: [Data], server: ReplyServer) {
+        init(envelope: [Data], replies: Replies, thread: SocketThread) {
             self.envelope = envelope
-            self.server = server
+            self.replies = replies
+            self.thread = thread
         }
 
         func fill(_ body: Data) {
             guard !answered.exchange(true, ordering: .sequentiallyConsistent) else { return }
-            server.replies.withLock { $0.append((envelope, body)) }
-            server.wake.signal()
+            replies.pending.withLock { $0.append((envelope, body)) }
+            thread.wake()
         }
     }
 
-    private init(endpoint: String, requests: AsyncStream<Request>) {
+    private init(endpoint: String, requests: AsyncStream<Request>, thread: SocketThread) {
         self.endpoint = endpoint
         self.requests = requests
+        self.thread = thread
     }
 
     /// Binds a reply server to `endpoint` and starts its thread.
@@ -63,77 +75,78 @@ public final class ReplyServer: Sendable {
         context: ZMQContext, endpoint: String, maxMessageSize: Int64 = maxRequestBytes, logger: Logger
     ) async throws(TransportError) -> ReplyServer {
         let (stream, continuation) = AsyncStream<Request>.makeStream(bufferingPolicy: .unbounded)
-        let server = ReplyServer(endpoint: endpoint, requests: stream)
-        let ready: Result<Void, TransportError> = await withCheckedContinuation { readyContinuation in
-            DedicatedThread.start(name: "rep \(endpoint)") {
-                server.runThread(
-                    context: context, maxMessageSize: maxMessageSize, output: continuation, logger: logger,
-                    ready: { readyContinuation.resume(returning: $0) })
-            }
+        let replies = Replies()
+        let thread = try await SocketThread.start(name: "rep \(endpoint)") { thread throws(TransportError) in
+            try ReplyLoop(
+                context: context, endpoint: endpoint, maxMessageSize: maxMessageSize, thread: thread, replies: replies,
+                output: continuation, logger: logger)
         }
-        try ready.get()
-        return server
+        return ReplyServer(endpoint: endpoint, requests: stream, thread: thread)
     }
 
     /// Stops answering: the thread sends the replies already given, closes the socket, and
     /// ``requests`` ends.
     public func close() {
-        closed.store(true, ordering: .sequentiallyConsistent)
-        wake.signal()
+        thread.stop()
     }
+}
 
-    private func sendReplies(_ socket: ZMQSocket) {
-        let pending = replies.withLock { replies in
-            defer { replies.removeAll() }
-            return replies
-        }
-        // A client that has gone away is simply not answered (ROUTER drops what it cannot route).
-        for reply in pending { _ = try? socket.send(reply.envelope + [reply.body], dontWait: true) }
-    }
+/// The reply server's side of its thread: hands each request on and sends the replies given.
+private struct ReplyLoop: SocketLoop {
+    let socket: ZMQSocket
+    let endpoint: String
+    let thread: SocketThread
+    let replies: ReplyServer.Replies
+    let output: AsyncStream<ReplyServer.Request>.Continuation
+    let logger: Logger
+    let sockets: [ZMQSocket]
+    var pollTimeout: Duration? { nil }
 
-    private func runThread(
-        context: ZMQContext, maxMessageSize: Int64, output: AsyncStream<Request>.Continuation, logger: Logger,
-        ready: (Result<Void, TransportError>) -> Void
-    ) {
-        defer { output.finish() }
-        let opened = SocketSetup.open(context: context, type: .router, endpoint: endpoint) { socket in
-            try socket.setMaxMessageSize(maxMessageSize)
-            try socket.setLinger(milliseconds: 200)
-            try Endpoint.bindExclusively(socket, to: endpoint)
-        }
-        guard case .success(let socket) = opened else {
-            if case .failure(let error) = opened { ready(.failure(error)) }
-            return
-        }
-        defer {
-            sendReplies(socket)
-            socket.close()
-            Endpoint.removeSocketFile(of: endpoint)
-        }
-        ready(.success(()))
-
-        var poller = ZMQPoller()
-        let socketItem = poller.add(socket, events: .readable)
-        _ = poller.add(fileDescriptor: wake.fileDescriptor, events: .readable)
+    init(
+        context: ZMQContext, endpoint: String, maxMessageSize: Int64, thread: SocketThread, replies: ReplyServer.Replies,
+        output: AsyncStream<ReplyServer.Request>.Continuation, logger: Logger
+    ) throws(TransportError) {
         do {
-            while !closed.load(ordering: .sequentiallyConsistent) {
-                try poller.poll(timeoutMilliseconds: -1)
-                wake.drain()
-                sendReplies(socket)
-                guard poller.events(at: socketItem).contains(.readable) else { continue }
-                while let frames = try socket.receive(dontWait: true) {
-                    // A REQ client's message: its routing id, an empty delimiter, the body.
-                    guard frames.count >= 2, let delimiter = frames.lastIndex(where: \.isEmpty), delimiter < frames.count - 1 else {
-                        continue
-                    }
-                    output.yield(
-                        Request(body: frames[frames.count - 1], slot: ReplySlot(envelope: Array(frames[...delimiter]), server: self)))
-                }
+            socket = try SocketSetup.bind(context: context, type: .router, endpoint: endpoint) { socket in
+                try socket.setMaxMessageSize(maxMessageSize)
+                try socket.setLinger(milliseconds: 200)
             }
         } catch {
-            if !error.isContextTerminated {
-                logger.error("reply thread stopped", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
-            }
+            output.finish()
+            throw error
         }
+        sockets = [socket]
+        self.endpoint = endpoint
+        self.thread = thread
+        self.replies = replies
+        self.output = output
+        self.logger = logger
+    }
+
+    /// Sends the replies given so far. A client that has gone away is simply not answered (ROUTER
+    /// drops what it cannot route).
+    func sendReplies() {
+        for reply in replies.take() { _ = try? socket.send(reply.envelope + [reply.body], dontWait: true) }
+    }
+
+    mutating func turn(_ events: SocketEvents) throws(ZMQError) {
+        sendReplies()
+        guard events.isReadable(0) else { return }
+        while let frames = try socket.receive(dontWait: true) {
+            // A REQ client's message: its routing id, an empty delimiter, the body.
+            guard frames.count >= 2, let delimiter = frames.lastIndex(where: \.isEmpty), delimiter < frames.count - 1 else {
+                continue
+            }
+            output.yield(
+                ReplyServer.Request(
+                    body: frames[frames.count - 1], slot: ReplyServer.ReplySlot(envelope: Array(frames[...delimiter]), replies: replies, thread: thread)))
+        }
+    }
+
+    mutating func finish(after error: ZMQError?) {
+        error?.logUnlessShutdown(logger, "reply thread", endpoint: endpoint)
+        sendReplies()
+        SocketSetup.closeBound(socket, endpoint: endpoint)
+        output.finish()
     }
 }

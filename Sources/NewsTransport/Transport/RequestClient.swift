@@ -44,14 +44,13 @@ public struct RequestClient: Sendable {
                     code: .badEndpoint, endpoint: endpoint,
                     message: "nothing is listening at \(endpoint) (no socket file)")
             }
-            let opened = SocketSetup.open(context: context, type: .request, endpoint: endpoint) { socket in
+            let socket = try SocketSetup.open(context: context, type: .request, endpoint: endpoint) { socket in
                 try socket.setLinger(milliseconds: 0)
                 try socket.setMaxMessageSize(maxMessageSize)
                 try socket.setReceiveTimeout(milliseconds: milliseconds)
                 try socket.setSendTimeout(milliseconds: milliseconds)
                 try socket.connect(endpoint)
             }
-            let socket = try opened.get()
             defer { socket.close() }
             let sent: Bool
             let reply: [Data]?

@@ -2,10 +2,9 @@ import Dispatch
 import Foundation
 import Logging
 import NewsModel
-import Synchronization
 import ZeroMQ
 
-/// Receives multipart messages on a SUB socket that a dedicated thread owns, and hands them to async
+/// Receives multipart messages on a SUB socket that a ``SocketThread`` owns, and hands them to async
 /// code through ``messages``.
 ///
 /// At most `capacity` messages wait in memory: when the consumer falls behind, the thread stops
@@ -16,14 +15,14 @@ public final class Subscriber: Sendable {
     /// The messages as they arrive; the sequence ends after ``close()``.
     public let messages: Messages
 
-    private let closed = Atomic<Bool>(false)
-    private let wake = WakeSignal()
+    private let thread: SocketThread
     private let credits: DispatchSemaphore
 
-    private init(endpoints: [String], messages: Messages, credits: DispatchSemaphore) {
+    private init(endpoints: [String], messages: Messages, credits: DispatchSemaphore, thread: SocketThread) {
         self.endpoints = endpoints
         self.messages = messages
         self.credits = credits
+        self.thread = thread
     }
 
     /// Connects a subscriber to `endpoints`, subscribed to every message whose topic frame starts with
@@ -34,72 +33,19 @@ public final class Subscriber: Sendable {
     ) async throws(TransportError) -> Subscriber {
         let credits = DispatchSemaphore(value: capacity)
         let (stream, continuation) = AsyncStream<[Data]>.makeStream(bufferingPolicy: .unbounded)
-        let subscriber = Subscriber(
-            endpoints: endpoints, messages: Messages(stream: stream, credits: credits), credits: credits)
-        let ready: Result<Void, TransportError> = await withCheckedContinuation { readyContinuation in
-            DedicatedThread.start(name: "sub \(endpoints.first ?? "")") {
-                subscriber.runThread(
-                    context: context, topics: topics, maxMessageSize: maxMessageSize, output: continuation,
-                    logger: logger, ready: { readyContinuation.resume(returning: $0) })
-            }
+        let thread = try await SocketThread.start(name: "sub \(endpoints.first ?? "")") { thread throws(TransportError) in
+            try SubscriberLoop(
+                context: context, endpoints: endpoints, topics: topics, maxMessageSize: maxMessageSize, thread: thread,
+                credits: credits, output: continuation, logger: logger)
         }
-        try ready.get()
-        return subscriber
+        return Subscriber(
+            endpoints: endpoints, messages: Messages(stream: stream, credits: credits), credits: credits, thread: thread)
     }
 
     /// Stops receiving; ``messages`` ends once the consumer has taken what was already handed over.
     public func close() {
-        closed.store(true, ordering: .sequentiallyConsistent)
-        wake.signal()
+        thread.stop()
         credits.signal()
-    }
-
-    private func runThread(
-        context: ZMQContext, topics: [String], maxMessageSize: Int64,
-        output: AsyncStream<[Data]>.Continuation, logger: Logger, ready: (Result<Void, TransportError>) -> Void
-    ) {
-        defer { output.finish() }
-        let endpoints = self.endpoints
-        let opened = SocketSetup.open(context: context, type: .subscriber, endpoint: endpoints.joined(separator: " ")) {
-            socket in
-            try socket.setMaxMessageSize(maxMessageSize)
-            try socket.setLinger(milliseconds: 0)
-            for topic in topics { try socket.subscribe(topic) }
-            for endpoint in endpoints {
-                try Endpoint.validate(endpoint)
-                do throws(ZMQError) {
-                    try socket.connect(endpoint)
-                } catch {
-                    throw TransportError.from(error, endpoint: endpoint)
-                }
-            }
-        }
-        guard case .success(let socket) = opened else {
-            if case .failure(let error) = opened { ready(.failure(error)) }
-            return
-        }
-        defer { socket.close() }
-        ready(.success(()))
-
-        var poller = ZMQPoller()
-        let socketItem = poller.add(socket, events: .readable)
-        _ = poller.add(fileDescriptor: wake.fileDescriptor, events: .readable)
-        do {
-            receiving: while !closed.load(ordering: .sequentiallyConsistent) {
-                try poller.poll(timeoutMilliseconds: -1)
-                wake.drain()
-                guard poller.events(at: socketItem).contains(.readable) else { continue }
-                while let frames = try socket.receive(dontWait: true) {
-                    credits.wait()
-                    if closed.load(ordering: .sequentiallyConsistent) { break receiving }
-                    output.yield(frames)
-                }
-            }
-        } catch {
-            if !error.isContextTerminated {
-                logger.error("subscriber thread stopped", metadata: ["endpoints": "\(endpoints)", "error": "\(error)"])
-            }
-        }
     }
 
     /// The messages a ``Subscriber`` receives, each a list of frames (topic frame first).
@@ -125,5 +71,63 @@ public final class Subscriber: Sendable {
         public func makeAsyncIterator() -> AsyncIterator {
             AsyncIterator(base: stream.makeAsyncIterator(), credits: credits)
         }
+    }
+}
+
+/// The subscriber's side of its thread: hands on what arrives while the consumer has room.
+private struct SubscriberLoop: SocketLoop {
+    let socket: ZMQSocket
+    let endpoints: [String]
+    let thread: SocketThread
+    let credits: DispatchSemaphore
+    let output: AsyncStream<[Data]>.Continuation
+    let logger: Logger
+    let sockets: [ZMQSocket]
+    var pollTimeout: Duration? { nil }
+
+    init(
+        context: ZMQContext, endpoints: [String], topics: [String], maxMessageSize: Int64, thread: SocketThread,
+        credits: DispatchSemaphore, output: AsyncStream<[Data]>.Continuation, logger: Logger
+    ) throws(TransportError) {
+        do {
+            socket = try SocketSetup.open(context: context, type: .subscriber, endpoint: endpoints.joined(separator: " ")) { socket in
+                try socket.setMaxMessageSize(maxMessageSize)
+                try socket.setLinger(milliseconds: 0)
+                for topic in topics { try socket.subscribe(topic) }
+                for endpoint in endpoints {
+                    try Endpoint.validate(endpoint)
+                    do throws(ZMQError) {
+                        try socket.connect(endpoint)
+                    } catch {
+                        throw TransportError.from(error, endpoint: endpoint)
+                    }
+                }
+            }
+        } catch {
+            output.finish()
+            throw error
+        }
+        sockets = [socket]
+        self.endpoints = endpoints
+        self.thread = thread
+        self.credits = credits
+        self.output = output
+        self.logger = logger
+    }
+
+    mutating func turn(_ events: SocketEvents) throws(ZMQError) {
+        guard events.isReadable(0) else { return }
+        while let frames = try socket.receive(dontWait: true) {
+            // Waits while the consumer holds `capacity` messages; close() gives one credit to end the wait.
+            credits.wait()
+            if thread.isStopping { return }
+            output.yield(frames)
+        }
+    }
+
+    mutating func finish(after error: ZMQError?) {
+        error?.logUnlessShutdown(logger, "subscriber thread", endpoint: endpoints.joined(separator: " "))
+        socket.close()
+        output.finish()
     }
 }

@@ -76,12 +76,13 @@ public enum TransportSecurity {
 }
 
 /// The ZAP handler (ZeroMQ RFC 27) that admits CURVE clients whose public key is on the allow-list and
-/// refuses every other: a REP socket at `inproc://zeromq.zap.01` in the process's context, on a thread
-/// of its own, until the context shuts down.
+/// refuses every other: a REP socket at `inproc://zeromq.zap.01` in the process's context, on a
+/// ``SocketThread`` of its own, until the context shuts down.
 enum ZAPHandler {
     static let endpoint = "inproc://zeromq.zap.01"
 
-    /// Binds the handler (an inproc bind, which does not block) and starts its thread.
+    /// Binds the handler (an inproc bind, which does not block, on the caller's thread, so that it is
+    /// in place before any CURVE socket binds) and starts its thread.
     static func start(context: ZMQContext, allowed: Set<String>, logger: Logger) throws(TransportError) {
         let keys = Set(allowed.compactMap(decode))
         let socket: ZMQSocket
@@ -93,38 +94,52 @@ enum ZAPHandler {
             throw TransportError.from(error, endpoint: endpoint)
         }
         let handoff = SocketHandoff(socket: socket)
-        DedicatedThread.start(name: "zap") {
-            let socket = handoff.socket
-            // Bound on the caller's thread (so that it is in place before any CURVE socket binds), used on this one.
-            socket.adoptOnCurrentThread()
-            defer { socket.close() }
-            while true {
-                let request: [Data]
-                do {
-                    guard let frames = try socket.receive() else { continue }
-                    request = frames
-                } catch {
-                    return  // the context is shutting down
-                }
-                guard request.count >= 6 else { continue }
-                let mechanism = String(decoding: request[5], as: UTF8.self)
-                let key = request.count > 6 ? request[6] : Data()
-                let allowed = mechanism == "CURVE" && keys.contains(key)
-                if !allowed {
-                    logger.warning(
-                        "refused a client", metadata: ["mechanism": "\(mechanism)", "address": "\(String(decoding: request[3], as: UTF8.self))"])
-                }
-                let reply: [Data] = [
-                    Data("1.0".utf8), request[1], Data((allowed ? "200" : "400").utf8), Data((allowed ? "OK" : "not on the allow-list").utf8),
-                    Data(), Data(),
-                ]
-                _ = try? socket.send(reply)
-            }
+        _ = SocketThread.launch(name: "zap") { _ in
+            // Made on the caller's thread, used only on this one from now on.
+            handoff.socket.adoptOnCurrentThread()
+            return ZAPLoop(socket: handoff.socket, keys: keys, logger: logger)
         }
     }
 
     /// The 32 bytes of a Z85 key.
     static func decode(_ z85: String) -> Data? { ZMQCurveKeyPair.keyBytes(z85).map { Data($0) } }
+}
+
+/// The ZAP handler's side of its thread: one answer per authentication request.
+private struct ZAPLoop: SocketLoop {
+    let socket: ZMQSocket
+    let keys: Set<Data>
+    let logger: Logger
+    var sockets: [ZMQSocket] { [socket] }
+    var pollTimeout: Duration? { nil }
+
+    mutating func turn(_ events: SocketEvents) throws(ZMQError) {
+        guard events.isReadable(0) else { return }
+        while let request = try socket.receive(dontWait: true) {
+            guard request.count >= 6 else {
+                // A REP socket must answer before it reads again; a request too short is refused.
+                _ = try? socket.send([Data("1.0".utf8), request.count > 1 ? request[1] : Data(), Data("400".utf8), Data("malformed".utf8), Data(), Data()])
+                continue
+            }
+            let mechanism = String(decoding: request[5], as: UTF8.self)
+            let key = request.count > 6 ? request[6] : Data()
+            let allowed = mechanism == "CURVE" && keys.contains(key)
+            if !allowed {
+                logger.warning(
+                    "refused a client", metadata: ["mechanism": "\(mechanism)", "address": "\(String(decoding: request[3], as: UTF8.self))"])
+            }
+            // A failed answer only fails that client's handshake; the handler goes on.
+            _ = try? socket.send([
+                Data("1.0".utf8), request[1], Data((allowed ? "200" : "400").utf8), Data((allowed ? "OK" : "not on the allow-list").utf8),
+                Data(), Data(),
+            ])
+        }
+    }
+
+    /// The loop ends when the context shuts down.
+    mutating func finish(after error: ZMQError?) {
+        socket.close()
+    }
 }
 
 /// Hands a socket made on one thread to the thread that uses it from then on (ZeroMQ sockets may move
