@@ -25,17 +25,26 @@ struct FaultWorkload {
         "dairy", "salmon", "glass", "paper", "rubber",
     ]
 
-    /// Story `index`: every story is its own (sixteen words drawn for it from forty), so that none is a
-    /// near-duplicate of another and each matching one makes its own alert (copies of one story share
-    /// an alert by design; these tests are about delivery, not clustering).
+    static let qualifiers = [
+        "northern", "southern", "seasonal", "export", "import", "regional", "coastal", "inland", "frozen", "bonded", "state",
+        "private", "spot", "future",
+    ]
+
+    /// Story `index`: every story is its own (sixteen two-word terms drawn for it from 560, in little
+    /// template), so that none is a near-duplicate of another and each matching one makes its own alert
+    /// (copies of one story share an alert by design; these tests are about delivery, not clustering).
+    /// An earlier template ("Delegates met for round N of negotiations on …", sixteen words from forty)
+    /// gave distinct stories word-pair similarities up to 0.32; MinHash's estimate (σ ≈ 0.04 at 128
+    /// positions) then crossed its 0.4 threshold for one pair in 100,000 stories, which joined one
+    /// story to another's cluster, and its alert was rightly not sent twice. Now the highest is about 0.18.
     func line(_ index: Int) -> String {
         let place = index % 4 == 0 ? "Iran" : ["Norway", "Chile", "Kenya"][index % 3]
         var state = UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ 1
         let words = (0..<16).map { _ -> String in
             state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Self.topics[Int((state >> 33) % UInt64(Self.topics.count))]
+            return Self.qualifiers[Int((state >> 20) % UInt64(Self.qualifiers.count))] + " " + Self.topics[Int((state >> 33) % UInt64(Self.topics.count))]
         }
-        let body = "Delegates met for round \(index) of negotiations on \(words.joined(separator: ", ")) and \(index % 97) other matters."
+        let body = "Round \(index) covered \(words.joined(separator: ", "))."
         return #"{"id": "\#(id(index))", "headline": "Report \#(index) on \#(words[0]) talks with \#(place)", "body": "\#(body)", "source": "Fault Wire"}"#
     }
 
