@@ -33,6 +33,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+if [ "${1:-run}" = "test" ]; then
+  # The gateway's contract test validates every response against docs/openapi.yaml (PyPI).
+  if ! python3 -c "import jsonschema, yaml" 2>/dev/null; then
+    echo "==> installing jsonschema and pyyaml for python3"
+    python3 -m pip install -q --disable-pip-version-check jsonschema pyyaml
+  fi
+fi
+
 if ! command -v swift >/dev/null; then
   echo "error: no Swift toolchain on PATH; install Swift 6.2 or newer from swift.org and run make again" >&2
   exit 1

@@ -89,7 +89,7 @@ struct SubscriptionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try options.makeContext()
-        let subscriptions = try await options.call("notify", .listSubscriptions, as: [Subscription].self, context: context)
+        let subscriptions = try await options.call("notify", .listSubscriptions(OwnerScope()), as: [Subscription].self, context: context)
         if options.json {
             for subscription in subscriptions { try printJSON(subscription) }
             return
@@ -113,7 +113,7 @@ struct UnsubscribeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try options.makeContext()
-        let removed = try await options.call("notify", .unsubscribe(id: id), as: Subscription.self, context: context)
+        let removed = try await options.call("notify", .unsubscribe(id: id, owner: nil), as: Subscription.self, context: context)
         if options.json {
             try printJSON(removed)
         } else {

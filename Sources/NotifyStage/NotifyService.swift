@@ -83,7 +83,7 @@ public struct NotifyService: Service {
                                 throw ControlFailure(code: .badRequest, message: error.message)
                             }
                         }
-                        var result = try await store.subscribe(subscribe.query, webhook: subscribe.webhook)
+                        var result = try await store.subscribe(subscribe.query, webhook: subscribe.webhook, owner: subscribe.owner)
                         if result.created {
                             logger.info("subscribed", metadata: ["id": "\(result.subscription.id)", "query": "\(subscribe.query)"])
                         }
@@ -93,22 +93,33 @@ public struct NotifyService: Service {
                             result.backfilled = try await backfill.run(for: result.subscription, seconds: seconds)
                         }
                         return result
-                    case .listSubscriptions:
-                        try await store.refreshIfChanged()
-                        return store.subscriptions.map(\.subscription)
-                    case .unsubscribe(let id):
-                        return try await store.unsubscribe(id)
+                    case .listSubscriptions(let scope):
+                        return try await store.subscriptions(owner: scope.owner)
+                    case .unsubscribe(let id, let owner):
+                        return try await store.unsubscribe(id, owner: owner)
                     case .listAlerts(let alerts):
                         return try await store.alerts(alerts)
                     case .listDeliveries(let deliveries):
                         return try await store.outbox.deliveries(deliveries)
                     case .replayDeliveries(let replay):
                         return try await store.outbox.replay(replay)
+                    case .createToken(let create):
+                        let made = try await store.tokens.create(create)
+                        logger.info("token made", metadata: ["id": "\(made.info.id)", "owner": "\(made.info.owner)", "scopes": "\(made.info.scopes)"])
+                        return made
+                    case .listTokens:
+                        return try await store.tokens.list()
+                    case .revokeToken(let id):
+                        let revoked = try await store.tokens.revoke(id)
+                        logger.info("token revoked", metadata: ["id": "\(id)"])
+                        return revoked
+                    case .verifyToken(let verify):
+                        return try await store.tokens.verify(verify.token)
                     default:
                         throw ControlFailure(
                             code: .unknownMethod,
                             message:
-                                "notify answers subscribe, subscriptions, unsubscribe, alerts, deliveries, deliveries_replay and status, not \(request.method)")
+                                "notify answers subscribe, subscriptions, unsubscribe, alerts, deliveries, deliveries_replay, tokens, tokens_create, tokens_revoke, tokens_verify and status, not \(request.method)")
                     }
                 },
                 handleBatch: { messages in

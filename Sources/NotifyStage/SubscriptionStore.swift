@@ -18,6 +18,8 @@ public final class SubscriptionStore: Sendable {
     let pool: DatabasePool
     /// The webhook deliveries of this store's alerts.
     public var outbox: WebhookOutbox { WebhookOutbox(pool: pool) }
+    /// The API tokens the gateway checks, in the same file so every replica shares them.
+    public var tokens: TokenStore { TokenStore(pool: pool) }
     /// The subscriptions being matched and the percolator over their queries, built together.
     public struct Matching: Sendable {
         /// The subscriptions, oldest first.
@@ -40,7 +42,7 @@ public final class SubscriptionStore: Sendable {
     }
 
     private static func subscriptionRows(_ db: Database) throws -> [Row] {
-        try Row.fetchAll(db, sql: "SELECT id, query, created_at, webhook_url FROM subscription ORDER BY created_at")
+        try Row.fetchAll(db, sql: "SELECT id, query, created_at, webhook_url, owner FROM subscription ORDER BY created_at")
     }
 
     /// Reloads the subscriptions if another replica (or this one) changed them since the last load;
@@ -59,7 +61,9 @@ public final class SubscriptionStore: Sendable {
             guard let query = try? Query(text) else { continue }
             let created = RFC3339.parse(row["created_at"]) ?? Date()
             loaded.append(
-                Active(subscription: Subscription(id: row["id"], query: text, createdAt: created, webhook: row["webhook_url"]), query: query))
+                Active(
+                    subscription: Subscription(id: row["id"], query: text, createdAt: created, webhook: row["webhook_url"], owner: row["owner"]),
+                    query: query))
         }
         let matching = Matching(subscriptions: loaded, percolator: Percolator(queries: loaded.map(\.query.root)))
         // Loads may race (requests are served concurrently): a newer version is never replaced by an older one.
@@ -128,6 +132,22 @@ public final class SubscriptionStore: Sendable {
             }
             try db.execute(sql: "CREATE INDEX delivery_destination ON delivery(state, destination, next_attempt_at)")
         }
+        migrator.registerMigration("v5: owners and API tokens") { db in
+            // A subscription made through the gateway belongs to its token's owner; local ones have none.
+            try db.execute(
+                sql: """
+                    ALTER TABLE subscription ADD COLUMN owner TEXT;
+                    CREATE INDEX subscription_owner ON subscription(owner);
+                    CREATE TABLE api_token (
+                        id TEXT PRIMARY KEY,
+                        owner TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        secret_hash TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        revoked_at TEXT
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -140,28 +160,27 @@ public final class SubscriptionStore: Sendable {
     /// Stores a subscription, or returns the existing one with the same canonical query (and webhook).
     /// A new subscription with a webhook gets a signing secret, returned this once.
     /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.
-    public func subscribe(_ text: String, webhook: String? = nil) async throws -> SubscribeResult {
+    public func subscribe(_ text: String, webhook: String? = nil, owner: String? = nil) async throws -> SubscribeResult {
         let query: Query
         do {
             query = try Query(text)
         } catch {
             throw ControlFailure(code: .badQuery, message: "bad query \"\(text)\": \(error)")
         }
-        // The same query with another webhook is another subscription.
-        let canonical = query.description + (webhook.map { " -> " + $0 } ?? "")
-        let candidate = Subscription(id: Subscription.newID(), query: text, webhook: webhook)
+        // The same query with another webhook, or of another owner, is another subscription.
+        let canonical = (owner.map { "[\($0)] " } ?? "") + query.description + (webhook.map { " -> " + $0 } ?? "")
+        let candidate = Subscription(id: Subscription.newID(), query: text, webhook: webhook, owner: owner)
         let secret = webhook.map { _ in WebhookSignature.newSecret() }
         let result = try await pool.write { db -> SubscribeResult in
             if let row = try Row.fetchOne(
-                db, sql: "SELECT id, query, created_at, webhook_url FROM subscription WHERE canonical = ?", arguments: [canonical])
+                db, sql: "SELECT id, query, created_at, webhook_url, owner FROM subscription WHERE canonical = ?", arguments: [canonical])
             {
-                let existing = Subscription(
-                    id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date(), webhook: row["webhook_url"])
+                let existing = Self.subscription(row)
                 return SubscribeResult(subscription: existing, created: false)
             }
             try db.execute(
-                sql: "INSERT INTO subscription (id, query, canonical, created_at, webhook_url, webhook_secret) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt), webhook, secret])
+                sql: "INSERT INTO subscription (id, query, canonical, created_at, webhook_url, webhook_secret, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt), webhook, secret, owner])
             try Self.bumpVersion(db)
             return SubscribeResult(subscription: candidate, created: true, webhookSecret: secret)
         }
@@ -169,26 +188,41 @@ public final class SubscriptionStore: Sendable {
         return result
     }
 
-    /// Removes a subscription.
-    /// - Throws: ``ControlFailure`` with code `notFound` for an unknown id.
-    public func unsubscribe(_ id: String) async throws -> Subscription {
+    /// Removes a subscription; with an `owner`, only one of theirs.
+    /// - Throws: ``ControlFailure`` with code `notFound` for an unknown id, or another owner's (the
+    ///   same answer, so an owner cannot learn another's ids).
+    public func unsubscribe(_ id: String, owner: String? = nil) async throws -> Subscription {
         let removed = try await pool.write { db -> Subscription? in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, query, created_at, webhook_url FROM subscription WHERE id = ?", arguments: [id])
+                    db, sql: "SELECT id, query, created_at, webhook_url, owner FROM subscription WHERE id = ?", arguments: [id]),
+                owner == nil || row["owner"] == owner
             else {
                 return nil
             }
             try db.execute(sql: "DELETE FROM subscription WHERE id = ?", arguments: [id])
             try Self.bumpVersion(db)
-            return Subscription(
-                id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date(), webhook: row["webhook_url"])
+            return Self.subscription(row)
         }
         guard let removed else {
             throw ControlFailure(code: .notFound, message: "no subscription with id \(id); `newsctl subscriptions` lists them")
         }
         try await refreshIfChanged()
         return removed
+    }
+
+    static func subscription(_ row: Row) -> Subscription {
+        Subscription(
+            id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date(), webhook: row["webhook_url"],
+            owner: row["owner"])
+    }
+
+    /// The subscriptions of `owner`, or every one when `owner` is nil, oldest first.
+    public func subscriptions(owner: String?) async throws -> [Subscription] {
+        try await refreshIfChanged()
+        let all = subscriptions.map(\.subscription)
+        guard let owner else { return all }
+        return all.filter { $0.owner == owner }
     }
 
     private static func bumpVersion(_ db: Database) throws {
@@ -248,13 +282,15 @@ public final class SubscriptionStore: Sendable {
     public func alerts(_ request: AlertsRequest) async throws -> [Alert] {
         try ControlFailure.checkLimit(request.limit)
         let rows: [String] = try await pool.read { db in
-            if let id = request.subscriptionID {
-                return try String.fetchAll(
-                    db, sql: "SELECT alert_json FROM alert WHERE subscription_id = ? ORDER BY created_at DESC LIMIT ?",
-                    arguments: [id, request.limit])
-            }
-            return try String.fetchAll(
-                db, sql: "SELECT alert_json FROM alert ORDER BY created_at DESC LIMIT ?", arguments: [request.limit])
+            // An owner sees the alerts of their own subscriptions only.
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT alert_json FROM alert
+                    WHERE (?1 IS NULL OR subscription_id = ?1) AND (?2 IS NULL OR subscription_id IN (SELECT id FROM subscription WHERE owner = ?2))
+                    ORDER BY created_at DESC LIMIT ?3
+                    """,
+                arguments: [request.subscriptionID, request.owner, request.limit])
         }
         let decoder = JSONCoding.decoder()
         return try rows.map { try decoder.decode(Alert.self, from: Data($0.utf8)) }

@@ -133,9 +133,11 @@ public struct WebhookOutbox: Sendable {
                 db,
                 sql: """
                     SELECT id, subscription_id, url, state, attempts, last_error, next_attempt_at, created_at, delivered_at
-                    FROM delivery WHERE (? IS NULL OR state = ?) ORDER BY created_at DESC, id LIMIT ?
+                    FROM delivery
+                    WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR subscription_id IN (SELECT id FROM subscription WHERE owner = ?2))
+                    ORDER BY created_at DESC, id LIMIT ?3
                     """,
-                arguments: [request.state?.rawValue, request.state?.rawValue, request.limit])
+                arguments: [request.state?.rawValue, request.owner, request.limit])
             return rows.map { row in
                 let state = DeliveryState(rawValue: row["state"]) ?? .pending
                 return WebhookDelivery(
@@ -154,10 +156,11 @@ public struct WebhookOutbox: Sendable {
         let count = try await pool.write { db -> Int in
             try db.execute(
                 sql: """
-                    UPDATE delivery SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL
-                    WHERE state = 'dead' AND (? IS NULL OR id = ?)
+                    UPDATE delivery SET state = 'pending', attempts = 0, next_attempt_at = ?1, last_error = NULL
+                    WHERE state = 'dead' AND (?2 IS NULL OR id = ?2)
+                        AND (?3 IS NULL OR subscription_id IN (SELECT id FROM subscription WHERE owner = ?3))
                     """,
-                arguments: [now, request.id, request.id])
+                arguments: [now, request.id, request.owner])
             return db.changesCount
         }
         if let id = request.id, count == 0 {

@@ -51,7 +51,7 @@ struct ProtocolDocumentTests {
         } throws: { error in
             (error as? ControlFailure)?.code == .unknownMethod
         }
-        for method in ControlRequest.Method.allCases where [.status, .listFeeds, .listSubscriptions].contains(method) {
+        for method in ControlRequest.Method.allCases where [.status, .listFeeds, .listSubscriptions, .listTokens].contains(method) {
             let request = try JSONDecoder().decode(ControlRequest.self, from: Data(#"{"v": 1, "method": "\#(method.rawValue)"}"#.utf8))
             #expect(request.kind == method)
         }

@@ -74,8 +74,11 @@ struct ControlProtocolTests {
     @Test("every request round-trips as {v, method, params}", arguments: [
         ControlRequest.status, .submit(SubmitRequest(source: "f", firstLine: 3, lines: ["{}"])),
         .search(SearchRequest(query: "iran", limit: 5, offset: 10, sort: .date)),
-        .subscribe(SubscribeRequest(query: "place:Iran")), .listSubscriptions, .unsubscribe(id: "sub_1"),
+        .subscribe(SubscribeRequest(query: "place:Iran")), .listSubscriptions(OwnerScope()), .unsubscribe(id: "sub_1", owner: nil),
         .listAlerts(AlertsRequest(subscriptionID: nil, limit: 3)),
+        .subscribe(SubscribeRequest(query: "place:Iran", owner: "tok_1")), .listSubscriptions(OwnerScope(owner: "newsroom")),
+        .unsubscribe(id: "sub_1", owner: "newsroom"), .createToken(TokenCreateRequest(scopes: [.read, .subscribe], owner: "newsroom")),
+        .listTokens, .revokeToken(id: "tok_1"), .verifyToken(TokenVerifyRequest(token: "tok_1_secret")),
     ])
     func requestRoundTrip(request: ControlRequest) throws {
         let data = try JSONCoding.encoder().encode(request)

@@ -13,6 +13,8 @@ public struct ControlFailure: Error, Codable, Sendable, Hashable, CustomStringCo
         public static let badQuery = Code(rawValue: "bad_query")
         /// The thing asked for does not exist.
         public static let notFound = Code(rawValue: "not_found")
+        /// The bearer token is unknown, wrong or revoked.
+        public static let unauthorized = Code(rawValue: "unauthorized")
         /// The stage failed.
         public static let internalError = Code(rawValue: "internal")
         /// Another stage the request needs is not answering.
@@ -24,7 +26,7 @@ public struct ControlFailure: Error, Codable, Sendable, Hashable, CustomStringCo
         public var description: String { rawValue }
 
         /// Every code a stage answers with (docs/PROTOCOL.md lists the same, which a test checks).
-        public static let all: [Code] = [badRequest, unknownMethod, badQuery, notFound, unavailable, busy, overBudget, internalError]
+        public static let all: [Code] = [badRequest, unknownMethod, badQuery, notFound, unauthorized, unavailable, busy, overBudget, internalError]
     }
 
     /// What kind of failure this is.

@@ -23,10 +23,11 @@ public enum ControlRequest: Sendable, Hashable {
     case stories(StoriesRequest)
     /// `notify`: store a subscription. Reply: ``SubscribeResult``.
     case subscribe(SubscribeRequest)
-    /// `notify`: every subscription. Reply: `[Subscription]`.
-    case listSubscriptions
-    /// `notify`: remove a subscription. Reply: the removed ``Subscription``.
-    case unsubscribe(id: String)
+    /// `notify`: every subscription, or one owner's. Reply: `[Subscription]`.
+    case listSubscriptions(OwnerScope)
+    /// `notify`: remove a subscription (only the owner's, when an owner is given). Reply: the removed
+    /// ``Subscription``.
+    case unsubscribe(id: String, owner: String?)
     /// `notify`: stored alerts, newest first. Reply: `[Alert]`.
     case listAlerts(AlertsRequest)
     /// `index`: stored stories that match a query, oldest first, for a subscription's backfill.
@@ -36,6 +37,15 @@ public enum ControlRequest: Sendable, Hashable {
     case listDeliveries(DeliveriesRequest)
     /// `notify`: deliver dead letters again. Reply: ``ReplayResult``.
     case replayDeliveries(ReplayRequest)
+    /// `notify`: make an API token. Reply: ``TokenCreateResult``, the only time the secret is sent.
+    case createToken(TokenCreateRequest)
+    /// `notify`: every API token, revoked ones too, without secrets. Reply: `[APIToken]`.
+    case listTokens
+    /// `notify`: revoke a token by id. Reply: its ``APIToken``.
+    case revokeToken(id: String)
+    /// `notify`: check a bearer token. Reply: its ``APIToken``; `unauthorized` when it is unknown,
+    /// wrong or revoked.
+    case verifyToken(TokenVerifyRequest)
 
     /// Every method a stage answers, by its name on the wire. The decoder switches over these and
     /// ``kind`` over the requests, both exhaustively, so this list is the protocol's (docs/PROTOCOL.md
@@ -50,6 +60,10 @@ public enum ControlRequest: Sendable, Hashable {
         case listAlerts = "alerts"
         case listDeliveries = "deliveries"
         case replayDeliveries = "deliveries_replay"
+        case createToken = "tokens_create"
+        case listTokens = "tokens"
+        case revokeToken = "tokens_revoke"
+        case verifyToken = "tokens_verify"
     }
 
     /// The request's method.
@@ -71,6 +85,10 @@ public enum ControlRequest: Sendable, Hashable {
         case .backfill: .backfill
         case .listDeliveries: .listDeliveries
         case .replayDeliveries: .replayDeliveries
+        case .createToken: .createToken
+        case .listTokens: .listTokens
+        case .revokeToken: .revokeToken
+        case .verifyToken: .verifyToken
         }
     }
 
@@ -145,11 +163,14 @@ public struct SubscribeRequest: Codable, Sendable, Hashable {
     public var webhook: String?
     /// Also alert on the stored stories of this many seconds back (`--backfill 7d`), before live alerts.
     public var backfillSeconds: Int?
+    /// Who owns it (the gateway's token owner); nil for a local subscription.
+    public var owner: String?
     /// Creates a request.
-    public init(query: String, webhook: String? = nil, backfillSeconds: Int? = nil) {
+    public init(query: String, webhook: String? = nil, backfillSeconds: Int? = nil, owner: String? = nil) {
         self.query = query
         self.webhook = webhook
         self.backfillSeconds = backfillSeconds
+        self.owner = owner
     }
 }
 
@@ -176,16 +197,22 @@ public struct AlertsRequest: Codable, Sendable, Hashable {
     public var subscriptionID: String?
     /// How many, newest first.
     public var limit: Int
+    /// Only alerts of this owner's subscriptions; nil for all.
+    public var owner: String?
     /// Creates a request.
-    public init(subscriptionID: String? = nil, limit: Int = 20) {
+    public init(subscriptionID: String? = nil, limit: Int = 20, owner: String? = nil) {
         self.subscriptionID = subscriptionID
         self.limit = limit
+        self.owner = owner
     }
 }
 
 extension ControlRequest: Codable {
     enum CodingKeys: String, CodingKey { case version = "v", method, params }
-    struct IDParams: Codable { var id: String }
+    struct IDParams: Codable {
+        var id: String
+        var owner: String?
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -208,12 +235,18 @@ extension ControlRequest: Codable {
         case .stories: self = .stories(try container.decode(StoriesRequest.self, forKey: .params))
         case .search: self = .search(try container.decode(SearchRequest.self, forKey: .params))
         case .subscribe: self = .subscribe(try container.decode(SubscribeRequest.self, forKey: .params))
-        case .listSubscriptions: self = .listSubscriptions
-        case .unsubscribe: self = .unsubscribe(id: try container.decode(IDParams.self, forKey: .params).id)
+        case .listSubscriptions: self = .listSubscriptions(try container.decodeIfPresent(OwnerScope.self, forKey: .params) ?? OwnerScope())
+        case .unsubscribe:
+            let params = try container.decode(IDParams.self, forKey: .params)
+            self = .unsubscribe(id: params.id, owner: params.owner)
         case .listAlerts: self = .listAlerts(try container.decode(AlertsRequest.self, forKey: .params))
         case .backfill: self = .backfill(try container.decode(BackfillRequest.self, forKey: .params))
         case .listDeliveries: self = .listDeliveries(try container.decode(DeliveriesRequest.self, forKey: .params))
         case .replayDeliveries: self = .replayDeliveries(try container.decode(ReplayRequest.self, forKey: .params))
+        case .createToken: self = .createToken(try container.decode(TokenCreateRequest.self, forKey: .params))
+        case .listTokens: self = .listTokens
+        case .revokeToken: self = .revokeToken(id: try container.decode(IDParams.self, forKey: .params).id)
+        case .verifyToken: self = .verifyToken(try container.decode(TokenVerifyRequest.self, forKey: .params))
         }
     }
 
@@ -222,7 +255,8 @@ extension ControlRequest: Codable {
         try container.encode(Envelope.currentVersion, forKey: .version)
         try container.encode(method, forKey: .method)
         switch self {
-        case .status, .listSubscriptions, .listFeeds: break
+        case .status, .listFeeds, .listTokens: break
+        case .listSubscriptions(let scope): if scope.owner != nil { try container.encode(scope, forKey: .params) }
         case .addFeed(let params): try container.encode(params, forKey: .params)
         case .removeFeed(let params): try container.encode(params, forKey: .params)
         case .submit(let params): try container.encode(params, forKey: .params)
@@ -231,11 +265,14 @@ extension ControlRequest: Codable {
         case .resubmit(let params): try container.encode(params, forKey: .params)
         case .stories(let params): try container.encode(params, forKey: .params)
         case .subscribe(let params): try container.encode(params, forKey: .params)
-        case .unsubscribe(let id): try container.encode(IDParams(id: id), forKey: .params)
+        case .unsubscribe(let id, let owner): try container.encode(IDParams(id: id, owner: owner), forKey: .params)
         case .listAlerts(let params): try container.encode(params, forKey: .params)
         case .backfill(let params): try container.encode(params, forKey: .params)
         case .listDeliveries(let params): try container.encode(params, forKey: .params)
         case .replayDeliveries(let params): try container.encode(params, forKey: .params)
+        case .createToken(let params): try container.encode(params, forKey: .params)
+        case .revokeToken(let id): try container.encode(IDParams(id: id), forKey: .params)
+        case .verifyToken(let params): try container.encode(params, forKey: .params)
         }
     }
 }

@@ -6,8 +6,10 @@ extension ControlRequest {
     /// - Throws: ``ControlFailure`` `badRequest` naming the parameter and its allowed range.
     public func validate() throws(ControlFailure) {
         switch self {
-        case .status, .listFeeds, .listSubscriptions:
+        case .status, .listFeeds, .listTokens:
             return
+        case .listSubscriptions(let scope):
+            try Self.check(scope.owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
         case .submit(let submit):
             try Self.check(submit.lines.count, "lines", in: 0...StoryLimits.linesPerRequest)
             // Line numbers are for messages; they must stay numbers for the whole request.
@@ -40,11 +42,13 @@ extension ControlRequest {
             try Self.check(Int(clamping: stories.after ?? 0), "after", in: 0...Int(Int64.max))
         case .subscribe(let subscribe):
             try Self.check(subscribe.webhook?.utf8.count ?? 0, "the length of webhook", in: 0...StoryLimits.urlBytes)
+            try Self.check(subscribe.owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
             if let seconds = subscribe.backfillSeconds {
                 try Self.check(seconds, "backfillSeconds", in: 1...(366 * 86_400))
             }
-        case .unsubscribe(let id):
+        case .unsubscribe(let id, let owner):
             try Self.check(id.utf8.count, "the length of id", in: 1...200)
+            try Self.check(owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
         case .listAlerts(let alerts):
             try Self.check(alerts.limit, "limit", in: 1...1000)
         case .backfill(let backfill):
@@ -53,6 +57,16 @@ extension ControlRequest {
             try Self.check(deliveries.limit, "limit", in: 1...1000)
         case .replayDeliveries(let replay):
             try Self.check(replay.id?.utf8.count ?? 0, "the length of id", in: 0...200)
+        case .createToken(let create):
+            try Self.check(create.scopes.count, "the number of scopes", in: 1...TokenScope.allCases.count)
+            try Self.check(create.owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
+            if let owner = create.owner, owner.isEmpty || owner.contains(where: \.isNewline) {
+                throw ControlFailure(code: .badRequest, message: "owner must be a non-empty name on one line")
+            }
+        case .revokeToken(let id):
+            try Self.check(id.utf8.count, "the length of id", in: 1...200)
+        case .verifyToken(let verify):
+            try Self.check(verify.token.utf8.count, "the length of token", in: 1...400)
         }
     }
 

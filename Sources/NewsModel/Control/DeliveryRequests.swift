@@ -55,11 +55,14 @@ public struct DeliveriesRequest: Codable, Sendable, Hashable {
     public var state: DeliveryState?
     /// How many, newest first.
     public var limit: Int
+    /// Only deliveries of this owner's subscriptions; nil for all.
+    public var owner: String?
 
     /// Creates a request.
-    public init(state: DeliveryState? = nil, limit: Int = 50) {
+    public init(state: DeliveryState? = nil, limit: Int = 50, owner: String? = nil) {
         self.state = state
         self.limit = limit
+        self.owner = owner
     }
 }
 
@@ -67,9 +70,14 @@ public struct DeliveriesRequest: Codable, Sendable, Hashable {
 public struct ReplayRequest: Codable, Sendable, Hashable {
     /// One delivery's id, or nil for every dead letter.
     public var id: String?
+    /// Only dead letters of this owner's subscriptions; nil for all.
+    public var owner: String?
 
     /// Creates a request.
-    public init(id: String? = nil) { self.id = id }
+    public init(id: String? = nil, owner: String? = nil) {
+        self.id = id
+        self.owner = owner
+    }
 }
 
 /// How many dead letters were put back in the outbox.

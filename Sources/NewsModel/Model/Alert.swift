@@ -10,13 +10,16 @@ public struct Subscription: Codable, Sendable, Hashable {
     public var createdAt: Date
     /// The URL each alert is POSTed to, if the subscription has a webhook.
     public var webhook: String?
+    /// Who owns it: the owner of the API token that made it; nil for a local one (newsctl).
+    public var owner: String?
 
     /// Creates a subscription.
-    public init(id: String, query: String, createdAt: Date = Date(), webhook: String? = nil) {
+    public init(id: String, query: String, createdAt: Date = Date(), webhook: String? = nil, owner: String? = nil) {
         self.id = id
         self.query = query
         self.createdAt = createdAt
         self.webhook = webhook
+        self.owner = owner
     }
 
     /// A new random subscription id.

@@ -64,6 +64,9 @@ public final class FeedConsumer: Sendable {
         public let message: InboundMessage?
         /// Why the message did not decode.
         public let decodeError: WireError?
+        /// The endpoint of the producer it came from: with ``sequence``, a cursor a non-durable reader
+        /// can resume after (``FeedConsumer/start(context:sources:hello:resumeAfter:logger:)``).
+        public let endpoint: String
         /// The stable id of the producer it came from (see ``FeedSourceIDs``): its ack goes there or nowhere.
         let source: FeedSourceIDs.ID
         let shared: Shared
@@ -97,13 +100,18 @@ public final class FeedConsumer: Sendable {
         self.thread = thread
     }
 
-    /// Starts a consumer of `sources` with greeting `hello`.
-    public static func start(context: ZMQContext, sources: FeedSources, hello: FeedHello, logger: Logger) -> FeedConsumer {
+    /// Starts a consumer of `sources` with greeting `hello`. A non-durable consumer resumes after the
+    /// sequence `resumeAfter` gives for a producer's endpoint (its last delivery's cursor, kept by the
+    /// reader across its own restarts), and starts as `hello` says on the others.
+    public static func start(
+        context: ZMQContext, sources: FeedSources, hello: FeedHello, resumeAfter: [String: UInt64] = [:], logger: Logger
+    ) -> FeedConsumer {
         let (deliveries, continuation) = AsyncStream<[Delivery]>.makeStream(bufferingPolicy: .unbounded)
         let shared = Shared()
         let thread = SocketThread.launch(name: "feed-consumer \(hello.group)") { thread in
             FeedConsumerLoop(
-                context: context, sources: sources, hello: hello, thread: thread, shared: shared, output: continuation, logger: logger)
+                context: context, sources: sources, hello: hello, resumeAfter: resumeAfter, thread: thread, shared: shared,
+                output: continuation, logger: logger)
         }
         return FeedConsumer(hello: hello, deliveries: deliveries, shared: shared, thread: thread)
     }
@@ -168,9 +176,10 @@ private struct FeedConsumerLoop: SocketLoop {
     var pollTimeout: Duration? { .milliseconds(250) }
 
     init(
-        context: ZMQContext, sources: FeedSources, hello: FeedHello, thread: SocketThread, shared: FeedConsumer.Shared,
-        output: AsyncStream<[FeedConsumer.Delivery]>.Continuation, logger: Logger
+        context: ZMQContext, sources: FeedSources, hello: FeedHello, resumeAfter: [String: UInt64], thread: SocketThread,
+        shared: FeedConsumer.Shared, output: AsyncStream<[FeedConsumer.Delivery]>.Continuation, logger: Logger
     ) {
+        lastReceived = resumeAfter
         self.context = context
         self.sources = sources
         self.hello = hello
@@ -255,15 +264,18 @@ private struct FeedConsumerLoop: SocketLoop {
                 guard let sequence = UInt64(String(decoding: frames[1], as: UTF8.self)) else { continue }
                 connected[index].lastReceived = max(connected[index].lastReceived ?? 0, sequence)
                 let source = connected[index].id
+                let endpoint = connected[index].endpoint
                 do {
                     let message = try codec.decode([frames[2], frames[3]])
                     batch.append(
                         FeedConsumer.Delivery(
-                            sequence: sequence, message: message, decodeError: nil, source: source, shared: shared, thread: thread))
+                            sequence: sequence, message: message, decodeError: nil, endpoint: endpoint, source: source, shared: shared,
+                            thread: thread))
                 } catch {
                     batch.append(
                         FeedConsumer.Delivery(
-                            sequence: sequence, message: nil, decodeError: error, source: source, shared: shared, thread: thread))
+                            sequence: sequence, message: nil, decodeError: error, endpoint: endpoint, source: source, shared: shared,
+                            thread: thread))
                 }
             case FeedFrame.heartbeat:
                 guard let beat = try? JSONDecoder().decode(FeedHeartbeat.self, from: frames.count > 1 ? frames[1] : Data()) else { continue }

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import NewsModel
+import NewsTransport
+import ServiceLifecycle
+import UnixSignals
+import ZeroMQ
+
+/// `gateway`: the pipeline's HTTP front door. A client of the stages' control sockets and feeds, as
+/// `newsctl` is, so any number of gateways can run side by side.
+public struct GatewayCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Serve the REST API, the live streams and the web console over HTTP.",
+        discussion: """
+            Listens on 127.0.0.1:8080 by default (--http to change; put TLS in front with a reverse proxy, \
+            docs/DEPLOY.md). Every /v1 route takes an API token, 'Authorization: Bearer <token>', made with \
+            newsctl tokens create. docs/openapi.yaml (also served at /openapi.yaml) describes the API.
+            """)
+
+    @Option(
+        name: .customLong("run-dir"), help: ArgumentHelp("The pipeline's run directory (env NEWS_RUN_DIR).", valueName: "dir"))
+    var runDirectory: String = ProcessInfo.processInfo.environment["NEWS_RUN_DIR"] ?? "run"
+
+    @Option(help: ArgumentHelp("Address to listen on, host:port (port 0: any free one).", valueName: "host:port"))
+    var http = "127.0.0.1:8080"
+
+    @Option(help: ArgumentHelp("Instance name; the gateway writes its URL to <run-dir>/<instance>.http (default gateway-0).", valueName: "name"))
+    var instance = "gateway-0"
+
+    @Option(help: ArgumentHelp("Events a slow stream client may have waiting before it is cut off.", valueName: "n"))
+    var streamBuffer = 1_000
+
+    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel = ProcessInfo.processInfo.environment["NEWS_LOG_LEVEL"] ?? "info"
+
+    @Flag(name: .customLong("exit-with-parent"), help: "Stop gracefully when the parent process exits.")
+    var exitWithParent = false
+
+    public init() {}
+
+    /// The host and port of `--http`.
+    var address: (host: String, port: Int)? {
+        guard let colon = http.lastIndex(of: ":"), let port = Int(http[http.index(after: colon)...]), (0...65_535).contains(port) else {
+            return nil
+        }
+        var host = String(http[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    public func validate() throws {
+        guard address != nil else { throw ValidationError("--http takes host:port, such as 127.0.0.1:8080, not \(http)") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard (10...1_000_000).contains(streamBuffer) else { throw ValidationError("--stream-buffer must be 10 to 1000000") }
+    }
+
+    public func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "gateway")
+        let context = try ZMQContext()
+        defer { context.shutdown() }
+        let layout = PipelineLayout(runDirectory: runDirectory)
+        let stages = StageCalls(layout: layout, context: context)
+        let router = GatewayRouter.make(stages: stages, streamBuffer: streamBuffer, logger: logger)
+        let (host, port) = address!
+        let urlFile = layout.runDirectory + "/\(instance).http"
+        defer { unlink(urlFile) }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "news-gateway"),
+            onServerRunning: { channel in
+                // The bound address (a free port when --http asked for port 0), for make run and the tests.
+                let bound = channel.localAddress?.port ?? port
+                let shown = host.contains(":") ? "[\(host)]" : host
+                let url = "http://\(shown):\(bound)"
+                try? FileManager.default.createDirectory(atPath: layout.runDirectory, withIntermediateDirectories: true)
+                try? (url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+                logger.info("gateway listening", metadata: ["url": "\(url)", "console": "\(url)/"])
+            },
+            logger: logger)
+        var services: [any Service] = [app]
+        if exitWithParent { services.append(ParentExit()) }
+        let group = ServiceGroup(
+            configuration: .init(services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Ends the service group when the process that started the gateway has gone (`make run`'s shell, a
+/// test), as the stages' `--exit-with-parent` does.
+struct ParentExit: Service {
+    func run() async throws {
+        let parent = getppid()
+        while !Task.isCancelled, getppid() == parent {
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+}

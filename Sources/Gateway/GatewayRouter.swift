@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import Logging
+import NewsModel
+import NewsTransport
+
+/// Every route the gateway serves: health, the API document, the REST API, the live streams and the
+/// web console.
+enum GatewayRouter {
+    static func make(stages: StageCalls, streamBuffer: Int, logger: Logger) -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
+        let authenticator = Authenticator(stages: stages)
+        router.get("healthz") { _, _ in try JSONResponse.make(["status": "alive"]) }
+        router.get("readyz") { _, _ in try await readiness(stages) }
+        router.get("openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: try openAPIDocument())))
+        }
+        APIRoutes(stages: stages, authenticator: authenticator).register(on: router)
+        LiveStreams(stages: stages, authenticator: authenticator, bufferLimit: streamBuffer, logger: logger).register(on: router)
+        ConsoleRoutes(stages: stages, authenticator: authenticator).register(on: router)
+        return router
+    }
+
+    /// The OpenAPI document, as the gateway's resources carry it (docs/openapi.yaml is the same file).
+    static func openAPIDocument() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw APIProblem(.internalServerError, "internal", "the gateway was built without its openapi.yaml")
+        }
+        return try Data(contentsOf: url)
+    }
+
+    /// 200 when notify (tokens), index (search) and ingest (stories) each have a replica answering.
+    static func readiness(_ stages: StageCalls) async throws -> Response {
+        var stagesReady: [String: Bool] = [:]
+        for stage in ["ingest", "index", "notify"] {
+            stagesReady[stage] = await stages.statuses(stage).contains { $0.status != nil }
+        }
+        let ready = stagesReady.values.allSatisfy { $0 }
+        struct Readiness: Encodable {
+            var ready: Bool
+            var stages: [String: Bool]
+        }
+        return try JSONResponse.make(Readiness(ready: ready, stages: stagesReady), status: ready ? .ok : .serviceUnavailable)
+    }
+}

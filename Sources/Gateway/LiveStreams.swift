@@ -1,0 +1,222 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NewsModel
+import NewsTransport
+import Synchronization
+import ZeroMQ
+
+/// `GET /v1/alerts/stream` and `GET /v1/stories/stream`: what notify and tag put on their reliable
+/// feeds, as Server-Sent Events (or JSON Lines with `?format=jsonl`), each event's id a
+/// ``StreamCursor``. Every stream is a non-durable reader of the feeds of every replica, so any number
+/// of gateways serve any number of streams, and a stream given a cursor resumes right after it from
+/// the journals, across a gateway restart, with nothing missed and nothing twice.
+///
+/// A slow client is cut off: at most ``bufferLimit`` events wait for it; past that the stream ends
+/// with a last `cut` event that carries the cursor to resume from.
+struct LiveStreams: Sendable {
+    let stages: StageCalls
+    let authenticator: Authenticator
+    let bufferLimit: Int
+    let logger: Logger
+    /// How often a quiet stream sends a comment, so proxies and clients know it is alive.
+    static let keepAliveInterval: Duration = .seconds(15)
+
+    func register(on router: Router<GatewayContext>) {
+        router.get("v1/alerts/stream") { request, _ in try await alerts(request) }
+        router.get("v1/stories/stream") { request, _ in try await stories(request) }
+    }
+
+    enum Format {
+        case serverSentEvents, jsonLines
+    }
+
+    /// One thing to write to the client.
+    enum Item: Sendable {
+        case event(name: String, cursor: String, data: Data)
+        case keepAlive
+    }
+
+    static func format(_ request: Request) throws(APIProblem) -> Format {
+        switch request.uri.queryParameters.get("format") ?? "sse" {
+        case "sse": return .serverSentEvents
+        case "jsonl": return .jsonLines
+        case let other: throw APIProblem(.badRequest, "bad_request", "format is sse or jsonl, not \(other)")
+        }
+    }
+
+    static func cursor(_ request: Request) throws(APIProblem) -> StreamCursor? {
+        let since = request.uri.queryParameters.get("since").map { String($0) }
+        guard let text = request.headers[HTTPField.Name("Last-Event-ID")!] ?? since else { return nil }
+        guard let cursor = StreamCursor(text) else {
+            throw APIProblem(.badRequest, "bad_cursor", "\(text) is not a stream cursor (an event id such as notify-0:1234)")
+        }
+        return cursor
+    }
+
+    func alerts(_ request: Request) async throws -> Response {
+        let caller = try await authenticator.caller(request, needs: .read)
+        let format = try Self.format(request)
+        let cursor = try Self.cursor(request)
+        let only = request.uri.queryParameters.get("subscription").map { String($0) }
+        if let only {
+            // Another owner's subscription is not found, as everywhere else.
+            let visible = try await stages.call("notify", .listSubscriptions(OwnerScope(owner: caller.ownerFilter)), as: [Subscription].self)
+            guard visible.contains(where: { $0.id == only }) else { throw APIProblem(.notFound, "not_found", "no subscription \(only)") }
+        }
+        let owned = OwnedSubscriptions(stages: stages, owner: caller.ownerFilter)
+        try await owned.refresh()
+        return stream(
+            sources: stages.layout.feeds(of: "notify"), topicPrefix: only.map { StreamTopic.alert(subscriptionID: $0) } ?? StreamTopic.alertPrefix,
+            format: format, cursor: cursor, refresh: { try await owned.refresh() }
+        ) { message in
+            guard case .alert(let alert) = message.envelope.payload, await owned.contains(alert.subscriptionID) else { return nil }
+            return ("alert", try JSONCoding.encoder().encode(alert))
+        }
+    }
+
+    func stories(_ request: Request) async throws -> Response {
+        _ = try await authenticator.caller(request, needs: .read)
+        let format = try Self.format(request)
+        let cursor = try Self.cursor(request)
+        return stream(
+            sources: stages.layout.feeds(of: "tag"), topicPrefix: StreamTopic.storyTagged, format: format, cursor: cursor, refresh: {}
+        ) { message in
+            guard case .taggedStory(let tagged) = message.envelope.payload else { return nil }
+            return ("story", try JSONCoding.encoder().encode(tagged))
+        }
+    }
+
+    /// The streaming response: a feed reader bridged to the client through a bounded buffer.
+    func stream(
+        sources: FeedSources, topicPrefix: String, format: Format, cursor: StreamCursor?,
+        refresh: @escaping @Sendable () async throws -> Void,
+        event: @escaping @Sendable (InboundMessage) async throws -> (name: String, data: Data)?
+    ) -> Response {
+        let limit = bufferLimit
+        let logger = self.logger
+        let context = stages.context
+        let layout = stages.layout
+        let contentType = format == .serverSentEvents ? "text/event-stream" : "application/x-ndjson"
+        let body = ResponseBody { writer in
+            let (items, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(limit))
+            let state = StreamState(cursor ?? StreamCursor())
+            let hello = FeedHello(
+                group: "gateway-\(UUID().uuidString.prefix(12).lowercased())", instance: "gateway-\(getpid())", window: 512,
+                start: .latest, durable: false, topicPrefix: topicPrefix)
+            let consumer = FeedConsumer.start(
+                context: context, sources: sources, hello: hello, resumeAfter: (cursor ?? StreamCursor()).resumePoints(in: layout), logger: logger)
+            let offer: @Sendable (Item) -> Void = { item in
+                if case .dropped = continuation.yield(item) {
+                    // The client is not keeping up: stop here and tell it where to resume.
+                    state.cut.store(true, ordering: .relaxed)
+                    continuation.finish()
+                }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Events are made in feed order and the cursor advanced as each is queued, so the
+                    // id of every event is where a reconnect resumes after it.
+                    for await batch in consumer.deliveries {
+                        for delivery in batch {
+                            delivery.acknowledge()
+                            let instance = StreamCursor.instance(ofFeed: delivery.endpoint)
+                            guard let message = delivery.message,
+                                state.position.withLock({ $0.isNew(delivery.sequence, from: instance) }),
+                                let made = try? await event(message)
+                            else {
+                                if delivery.message != nil { state.position.withLock { $0.advance(delivery.sequence, from: instance) } }
+                                continue
+                            }
+                            let id = state.position.withLock { cursor -> String in
+                                cursor.advance(delivery.sequence, from: instance)
+                                return cursor.description
+                            }
+                            offer(.event(name: made.name, cursor: id, data: made.data))
+                        }
+                    }
+                    continuation.finish()
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: Self.keepAliveInterval)
+                        try? await refresh()
+                        offer(.keepAlive)
+                    }
+                }
+                defer { group.cancelAll() }
+                if format == .serverSentEvents {
+                    try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
+                }
+                for await item in items {
+                    try await writer.write(ByteBuffer(bytes: Self.encode(item, format: format)))
+                }
+                if state.cut.load(ordering: .relaxed) {
+                    let resume = state.position.withLock { $0.description }
+                    let reason = #"{"reason":"slow client: more than \#(limit) events were waiting","resume":"\#(resume)"}"#
+                    try await writer.write(ByteBuffer(bytes: Self.encode(.event(name: "cut", cursor: resume, data: Data(reason.utf8)), format: format)))
+                }
+                try await writer.finish(nil)
+            }
+            await consumer.waitUntilClosed()
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: contentType, .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
+            body: body)
+    }
+
+    static func encode(_ item: Item, format: Format) -> Data {
+        switch (item, format) {
+        case (.keepAlive, .serverSentEvents):
+            return Data(": keep-alive\n\n".utf8)
+        case (.keepAlive, .jsonLines):
+            return Data(#"{"event":"keep-alive"}"#.utf8 + [0x0a])
+        case (.event(let name, let cursor, let data), .serverSentEvents):
+            return Data("id: \(cursor)\nevent: \(name)\ndata: ".utf8) + data + Data("\n\n".utf8)
+        case (.event(let name, let cursor, let data), .jsonLines):
+            return Data(#"{"id":"\#(cursor)","event":"\#(name)","data":"#.utf8) + data + Data("}\n".utf8)
+        }
+    }
+}
+
+/// One stream's place in the feeds, shared by its reader and its writer.
+final class StreamState: Sendable {
+    /// Where the last event queued leaves the client.
+    let position: Mutex<StreamCursor>
+    /// Set when the client fell behind and the stream is cut.
+    let cut = Atomic<Bool>(false)
+
+    init(_ cursor: StreamCursor) {
+        position = Mutex(cursor)
+    }
+}
+
+/// The subscriptions whose alerts a stream may carry: the owner's, refreshed as they subscribe
+/// (nil owner: every subscription's).
+actor OwnedSubscriptions {
+    let stages: StageCalls
+    let owner: String?
+    private var ids: Set<String> = []
+    private var refreshedAt = ContinuousClock.now
+
+    init(stages: StageCalls, owner: String?) {
+        self.stages = stages
+        self.owner = owner
+    }
+
+    func refresh() async throws {
+        guard let owner else { return }
+        ids = Set(try await stages.call("notify", .listSubscriptions(OwnerScope(owner: owner)), as: [Subscription].self).map(\.id))
+        refreshedAt = .now
+    }
+
+    func contains(_ id: String) async -> Bool {
+        if owner == nil || ids.contains(id) { return true }
+        // A subscription made since the last refresh (asked at most once a second: most misses are
+        // other owners' alerts).
+        if ContinuousClock.now - refreshedAt > .seconds(1) { try? await refresh() }
+        return ids.contains(id)
+    }
+}
