@@ -37,14 +37,14 @@ build-release: deps
 	@echo "==> building release binaries (the first build takes a few minutes)"
 	SWIFT=$(SWIFT) scripts/swift-build.sh -c release $(SWIFT_FLAGS)
 
-install: build-release ## Put the five programs (ingest, tag, index, notify, newsctl) in $(PREFIX)/bin, PREFIX=/usr/local by default
+install: build-release ## Put the six programs (ingest, tag, index, notify, newsctl, gateway) in $(PREFIX)/bin, PREFIX=/usr/local by default
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(addprefix $(RELEASE_BIN)/,ingest tag index notify newsctl) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(addprefix $(RELEASE_BIN)/,ingest tag index notify newsctl gateway) $(DESTDIR)$(PREFIX)/bin/
 	@# The tagger's data (gazetteer, taxonomy, models) is a resource bundle found next to the program.
 	@for bundle in $(RELEASE_BIN)/*.bundle $(RELEASE_BIN)/*.resources; do \
 	  [ -e "$$bundle" ] && { rm -rf "$(DESTDIR)$(PREFIX)/bin/$$(basename $$bundle)"; cp -R "$$bundle" $(DESTDIR)$(PREFIX)/bin/; }; \
 	done; true
-	@echo "installed ingest, tag, index, notify and newsctl in $(DESTDIR)$(PREFIX)/bin"
+	@echo "installed ingest, tag, index, notify, newsctl and gateway in $(DESTDIR)$(PREFIX)/bin"
 
 run: build-release ## Start the pipeline (TAG_REPLICAS=N etc. for replicas) and stream the sample stories through it
 	@echo "==> starting the stages (run directory: $(RUN_DIR))"

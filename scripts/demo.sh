@@ -60,7 +60,12 @@ else
   newsctl alerts "$subscription"
 fi
 
+url=$(cat "$RUN_DIR/gateway-0.http" 2>/dev/null || echo "http://127.0.0.1:8080")
 cat <<TEXT
+
+The web console: $url/   (sign in with the token in $RUN_DIR/console.token: $(cat "$RUN_DIR/console.token" 2>/dev/null))
+The HTTP API:    $url/openapi.yaml, for example
+  curl -H "Authorization: Bearer \$(cat $RUN_DIR/console.token)" '$url/v1/search?q=place:Iran'
 
 The pipeline is still running (pids and logs in $RUN_DIR/). Try:
   $BIN_DIR/newsctl publish my-stories.jsonl        # one JSON story per line

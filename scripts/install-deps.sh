@@ -12,6 +12,8 @@ if [ "${1:-run}" = "test" ]; then
   packages+=(docker-compose)
   # The feed-polling tests serve feeds from a small Python HTTP server.
   command -v python3 >/dev/null || packages+=(python3)
+  # The web console is tested in a real browser: Chromium driven through chromedriver by Selenium.
+  packages+=(chromium chromium-driver)
 fi
 
 missing=()
@@ -34,10 +36,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-run}" = "test" ]; then
-  # The gateway's contract test validates every response against docs/openapi.yaml (PyPI).
-  if ! python3 -c "import jsonschema, yaml" 2>/dev/null; then
-    echo "==> installing jsonschema and pyyaml for python3"
-    python3 -m pip install -q --disable-pip-version-check jsonschema pyyaml
+  # From PyPI: the gateway's contract test validates every response against docs/openapi.yaml
+  # (jsonschema, pyyaml), the console test drives Chromium (selenium), and the metrics test parses
+  # every process's /metrics with Prometheus's own parser (prometheus-client).
+  if ! python3 -c "import jsonschema, yaml, selenium, prometheus_client" 2>/dev/null; then
+    echo "==> installing jsonschema, pyyaml, selenium and prometheus-client for python3"
+    python3 -m pip install -q --disable-pip-version-check jsonschema pyyaml selenium prometheus-client
   fi
 fi
 

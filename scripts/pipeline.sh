@@ -3,7 +3,8 @@
 # directory: run/<stage>-<i>.pid and run/<stage>-<i>.log.
 # Usage: pipeline.sh start|stop|status
 # Environment: BIN_DIR (the binaries), RUN_DIR (default run), INGEST_REPLICAS, TAG_REPLICAS,
-# INDEX_REPLICAS, NOTIFY_REPLICAS (default 1 each).
+# INDEX_REPLICAS, NOTIFY_REPLICAS (default 1 each); GATEWAY_HTTP, the gateway's host:port (default
+# 127.0.0.1:8080; the gateway is started once the stages answer, and its URL is in run/gateway-0.http).
 set -euo pipefail
 
 BIN_DIR=${BIN_DIR:?set BIN_DIR to the directory holding the stage binaries}
@@ -54,11 +55,34 @@ start() {
     "$BIN_DIR/newsctl" status --run-dir "$RUN_DIR" >&2 || true
     exit 1
   fi
+  start_gateway
+}
+
+start_gateway() {
+  local pidfile="$RUN_DIR/gateway-0.pid"
+  if alive "$pidfile" gateway; then
+    echo "    gateway-0 already running (pid $(cat "$pidfile"))"
+  else
+    rm -f "$RUN_DIR/gateway-0.http"
+    nohup "$BIN_DIR/gateway" --run-dir "$RUN_DIR" --instance gateway-0 --http "${GATEWAY_HTTP:-127.0.0.1:8080}" >> "$RUN_DIR/gateway-0.log" 2>&1 &
+    echo $! > "$pidfile"
+    for _ in $(seq 100); do [ -s "$RUN_DIR/gateway-0.http" ] && break; alive "$pidfile" gateway || break; sleep 0.1; done
+    if [ ! -s "$RUN_DIR/gateway-0.http" ]; then
+      echo "error: the gateway did not start (is ${GATEWAY_HTTP:-127.0.0.1:8080} taken? set GATEWAY_HTTP); the end of $RUN_DIR/gateway-0.log:" >&2
+      tail -n 5 "$RUN_DIR/gateway-0.log" >&2
+      exit 1
+    fi
+    echo "    started gateway-0 (pid $(cat "$pidfile"), log $RUN_DIR/gateway-0.log)"
+  fi
+  # One admin token for the console, made once and kept readable by this user only.
+  if [ ! -s "$RUN_DIR/console.token" ]; then
+    (umask 077; "$BIN_DIR/newsctl" tokens create --run-dir "$RUN_DIR" --scope admin --owner console > "$RUN_DIR/console.token" 2>/dev/null)
+  fi
 }
 
 stop() {
   shopt -s nullglob
-  for stage in ingest tag index notify; do
+  for stage in gateway ingest tag index notify; do
     for pidfile in "$RUN_DIR/$stage"-*.pid; do
       local instance pid
       instance=$(basename "$pidfile" .pid)

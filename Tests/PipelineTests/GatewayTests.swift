@@ -23,6 +23,39 @@ struct GatewayTests {
         return try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Runs a Python script from Support/ with `environment` added; returns its status and output.
+    static func runPython(_ script: String, _ environment: [String: String]) async throws -> (status: Int32, output: String) {
+        let root = PipelineHarness.repositoryRoot
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("Tests/PipelineTests/Support/\(script)").path]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = await Task.detached { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }.value
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test("the web console in Chromium: sign in, search with highlights, preview and subscribe, and an alert published through the API appears live without a reload; a screenshot of each page")
+    func consoleInBrowser() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await pipeline.startAll()
+            let url = try await Self.startGateway(pipeline)
+            let admin = try await Self.token(pipeline, scopes: ["admin"], owner: "console")
+            let artifacts = ProcessInfo.processInfo.environment["NEWS_TEST_ARTIFACTS"]
+                ?? PipelineHarness.repositoryRoot.appendingPathComponent(".build/test-artifacts").path
+            let run = try await Self.runPython(
+                "console_browser.py", ["GATEWAY_URL": url, "TOKEN": admin, "ARTIFACTS": artifacts + "/console"])
+            #expect(run.status == 0, "the browser: \(run.output)\n\(pipeline.logs())")
+            for page in ["sign-in", "search", "subscribe-preview", "subscriptions", "alerts-live", "deliveries", "feeds", "status", "search-phone"] {
+                #expect(FileManager.default.fileExists(atPath: "\(artifacts)/console/\(page).png"), "no screenshot of \(page)")
+            }
+        }
+    }
+
     @Test("a Python client publishes, searches, subscribes and follows alerts over HTTP alone; owners are kept apart; every response fits openapi.yaml")
     func pythonClient() async throws {
         try await PipelineHarness.with { pipeline in
@@ -35,23 +68,13 @@ struct GatewayTests {
             #expect(listed.stdout.contains("alice") && !listed.stdout.contains(alice), "tokens list shows owners, never secrets")
 
             let root = PipelineHarness.repositoryRoot
-            var environment = ProcessInfo.processInfo.environment
-            environment["GATEWAY_URL"] = url
-            environment["OPENAPI"] = root.appendingPathComponent("docs/openapi.yaml").path
-            environment["ADMIN_TOKEN"] = admin
-            environment["ALICE_TOKEN"] = alice
-            environment["BOB_TOKEN"] = bob
-            let client = Process()
-            client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            client.arguments = ["python3", root.appendingPathComponent("Tests/PipelineTests/Support/gateway_client.py").path]
-            client.environment = environment
-            let output = Pipe()
-            client.standardOutput = output
-            client.standardError = output
-            try client.run()
-            let text = await Task.detached { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }.value
-            client.waitUntilExit()
-            #expect(client.terminationStatus == 0, "the Python client: \(text)\n\(pipeline.logs())")
+            let run = try await Self.runPython(
+                "gateway_client.py",
+                [
+                    "GATEWAY_URL": url, "OPENAPI": root.appendingPathComponent("docs/openapi.yaml").path, "ADMIN_TOKEN": admin,
+                    "ALICE_TOKEN": alice, "BOB_TOKEN": bob,
+                ])
+            #expect(run.status == 0, "the Python client: \(run.output)\n\(pipeline.logs())")
 
             // Revoked through newsctl: refused from then on.
             let carol = try await Self.token(pipeline, scopes: ["read"], owner: nil)
