@@ -26,6 +26,10 @@ let hummingbird = Package.Dependency.package(
 // Already resolved for Hummingbird; named so the gateway can spell header names Hummingbird does not export.
 let swiftHTTPTypes = Package.Dependency.package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0")
 
+// Metrics (issue 15): swift-metrics is tiny; swift-prometheus adds little beyond swift-atomics.
+let swiftMetrics = Package.Dependency.package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0")
+let swiftPrometheus = Package.Dependency.package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1")
+
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
@@ -37,6 +41,9 @@ let asyncAlgorithms = Target.Dependency.product(name: "AsyncAlgorithms", package
 let heap = Target.Dependency.product(name: "HeapModule", package: "swift-collections")
 let hummingbirdProduct = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "news-pipeline",
@@ -51,7 +58,7 @@ let package = Package(
         .executable(name: "newsctl", targets: ["newsctl"]),
         .executable(name: "gateway", targets: ["gateway"]),
     ],
-    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, swiftAsyncAlgorithms, swiftCollections, grdb, swiftCrypto, hdrHistogram, hummingbird, swiftHTTPTypes],
+    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, swiftAsyncAlgorithms, swiftCollections, grdb, swiftCrypto, hdrHistogram, hummingbird, swiftHTTPTypes, swiftMetrics, swiftPrometheus],
     targets: [
         // MARK: - ZeroMQ
         // libzmq from Debian's libzmq3-dev; the header sits in /usr/include, so no pkg-config is needed
@@ -70,12 +77,16 @@ let package = Package(
         .target(name: "NewsModel", dependencies: [crypto]),
         // How stages talk: ZeroMQ sockets on their threads, endpoints and CURVE, the control client,
         // and the reliable feed (journal, feed server and consumer, the feed's state machine).
-        .target(name: "NewsTransport", dependencies: ["NewsModel", "ZeroMQ", logging, asyncAlgorithms, heap, grdbProduct]),
+        .target(name: "NewsTransport", dependencies: ["NewsModel", "ZeroMQ", logging, asyncAlgorithms, heap, grdbProduct, metrics]),
+        // What an operator scrapes and reads: Prometheus metrics, /healthz and /readyz, JSON logs.
+        .target(name: "Telemetry", dependencies: [logging, serviceLifecycle, hummingbirdProduct, metrics, coreMetrics, prometheus]),
         // What every stage process runs on: options, the service group, counters, the control loop,
         // the stage loop and the stage's output (journal, feed and live stream).
         .target(
             name: "StageRuntime",
-            dependencies: ["NewsModel", "NewsTransport", "ZeroMQ", argumentParser, logging, serviceLifecycle, unixSignals, asyncAlgorithms]),
+            dependencies: [
+                "NewsModel", "NewsTransport", "ZeroMQ", "Telemetry", argumentParser, logging, serviceLifecycle, unixSignals, asyncAlgorithms, metrics,
+            ]),
 
         // MARK: - Stage logic (libraries that tests import)
         .target(name: "IngestStage", dependencies: ["NewsModel", "NewsTransport", "StageRuntime", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct]),
@@ -86,18 +97,21 @@ let package = Package(
         ),
         .target(
             name: "IndexStage",
-            dependencies: ["NewsModel", "NewsTransport", "StageRuntime", argumentParser, logging, serviceLifecycle, grdbProduct]
+            dependencies: ["NewsModel", "NewsTransport", "StageRuntime", argumentParser, logging, serviceLifecycle, grdbProduct, metrics]
         ),
         .target(
             name: "NotifyStage",
-            dependencies: ["NewsModel", "NewsTransport", "StageRuntime", "ZeroMQ", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct, crypto]
+            dependencies: ["NewsModel", "NewsTransport", "StageRuntime", "ZeroMQ", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct, crypto, metrics]
         ),
         .target(name: "NewsCtlCommands", dependencies: ["NewsModel", "NewsTransport", "ZeroMQ", argumentParser, logging]),
         // The HTTP front door: the REST API, live streams, tokens and the web console, a client of the
         // stages' control sockets and feeds as newsctl is.
         .target(
             name: "Gateway",
-            dependencies: ["NewsModel", "NewsTransport", "ZeroMQ", argumentParser, logging, serviceLifecycle, unixSignals, hummingbirdProduct, httpTypes],
+            dependencies: [
+                "NewsModel", "NewsTransport", "ZeroMQ", "Telemetry", argumentParser, logging, serviceLifecycle, unixSignals, hummingbirdProduct,
+                httpTypes, metrics,
+            ],
             resources: [.copy("Resources/openapi.yaml"), .copy("Resources/console")]),
 
         // MARK: - Executables (thin @main wrappers)

@@ -39,7 +39,8 @@ start() {
         echo "    $instance already running (pid $(cat "$pidfile"))"
         continue
       fi
-      nohup "$BIN_DIR/$stage" --run-dir "$RUN_DIR" --instance "$instance" >> "$RUN_DIR/$instance.log" 2>&1 &
+      # Metrics on a free loopback port each; the URL is written to run/<instance>.metrics.
+      nohup "$BIN_DIR/$stage" --run-dir "$RUN_DIR" --instance "$instance" --metrics 127.0.0.1:0 >> "$RUN_DIR/$instance.log" 2>&1 &
       echo $! > "$pidfile"
       started+=("$instance")
       echo "    started $instance (pid $!, log $RUN_DIR/$instance.log)"
@@ -64,7 +65,8 @@ start_gateway() {
     echo "    gateway-0 already running (pid $(cat "$pidfile"))"
   else
     rm -f "$RUN_DIR/gateway-0.http"
-    nohup "$BIN_DIR/gateway" --run-dir "$RUN_DIR" --instance gateway-0 --http "${GATEWAY_HTTP:-127.0.0.1:8080}" >> "$RUN_DIR/gateway-0.log" 2>&1 &
+    nohup "$BIN_DIR/gateway" --run-dir "$RUN_DIR" --instance gateway-0 --http "${GATEWAY_HTTP:-127.0.0.1:8080}" --metrics 127.0.0.1:0 \
+      >> "$RUN_DIR/gateway-0.log" 2>&1 &
     echo $! > "$pidfile"
     for _ in $(seq 100); do [ -s "$RUN_DIR/gateway-0.http" ] && break; alive "$pidfile" gateway || break; sleep 0.1; done
     if [ ! -s "$RUN_DIR/gateway-0.http" ]; then
@@ -74,6 +76,11 @@ start_gateway() {
     fi
     echo "    started gateway-0 (pid $(cat "$pidfile"), log $RUN_DIR/gateway-0.log)"
   fi
+  echo "    metrics (Prometheus text; /healthz and /readyz beside them):"
+  for _ in $(seq 50); do [ -s "$RUN_DIR/gateway-0.metrics" ] && break; sleep 0.1; done
+  for file in "$RUN_DIR"/*.metrics; do
+    [ -s "$file" ] && echo "      $(basename "$file" .metrics): $(cat "$file")/metrics"
+  done
   # One admin token for the console, made once and kept readable by this user only.
   if [ ! -s "$RUN_DIR/console.token" ]; then
     (umask 077; "$BIN_DIR/newsctl" tokens create --run-dir "$RUN_DIR" --scope admin --owner console > "$RUN_DIR/console.token" 2>/dev/null)

@@ -5,6 +5,7 @@ import Logging
 import NewsModel
 import NewsTransport
 import ServiceLifecycle
+import Telemetry
 import UnixSignals
 import ZeroMQ
 
@@ -36,6 +37,15 @@ public struct GatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel = ProcessInfo.processInfo.environment["NEWS_LOG_LEVEL"] ?? "info"
 
+    @Option(help: ArgumentHelp("text, or json: one JSON object per line (env NEWS_LOG_FORMAT).", valueName: "format"))
+    var logFormat = ProcessInfo.processInfo.environment["NEWS_LOG_FORMAT"] ?? "text"
+
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus /metrics (and /healthz, /readyz) on host:port too (the URL goes to <run-dir>/<instance>.metrics).",
+            valueName: "host:port"))
+    var metrics: String?
+
     @Flag(name: .customLong("exit-with-parent"), help: "Stop gracefully when the parent process exits.")
     var exitWithParent = false
 
@@ -54,16 +64,14 @@ public struct GatewayCommand: AsyncParsableCommand {
     public func validate() throws {
         guard address != nil else { throw ValidationError("--http takes host:port, such as 127.0.0.1:8080, not \(http)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format is text or json, not \(logFormat)") }
+        if let metrics, TelemetryServer.parseAddress(metrics) == nil { throw ValidationError("--metrics takes host:port, not \(metrics)") }
         guard (10...1_000_000).contains(streamBuffer) else { throw ValidationError("--stream-buffer must be 10 to 1000000") }
     }
 
     public func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        (LogFormat(rawValue: logFormat) ?? .text).bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        Telemetry.bootstrap()
         let logger = Logger(label: "gateway")
         let context = try ZMQContext()
         defer { context.shutdown() }
@@ -87,6 +95,12 @@ public struct GatewayCommand: AsyncParsableCommand {
             logger: logger)
         var services: [any Service] = [app]
         if exitWithParent { services.append(ParentExit()) }
+        if let metrics, let bound = TelemetryServer.parseAddress(metrics) {
+            services.append(
+                TelemetryServer(
+                    host: bound.host, port: bound.port, addressFile: layout.runDirectory + "/\(instance).metrics", logger: logger,
+                    readiness: { await GatewayRouter.readinessReport(stages) }))
+        }
         let group = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -3,12 +3,15 @@ import Hummingbird
 import Logging
 import NewsModel
 import NewsTransport
+import Telemetry
 
 /// Every route the gateway serves: health, the API document, the REST API, the live streams and the
 /// web console.
 enum GatewayRouter {
     static func make(stages: StageCalls, streamBuffer: Int, logger: Logger) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
+        // Requests by route, method and status, and their durations, at /metrics.
+        router.add(middleware: MetricsMiddleware())
         let authenticator = Authenticator(stages: stages)
         router.get("healthz") { _, _ in try JSONResponse.make(["status": "alive"]) }
         router.get("readyz") { _, _ in try await readiness(stages) }
@@ -31,12 +34,25 @@ enum GatewayRouter {
         return try Data(contentsOf: url)
     }
 
+    /// Which of the stages the gateway needs have a replica answering.
+    static func stagesReady(_ stages: StageCalls) async -> [String: Bool] {
+        var ready: [String: Bool] = [:]
+        for stage in ["ingest", "index", "notify"] {
+            ready[stage] = await stages.statuses(stage).contains { $0.status != nil }
+        }
+        return ready
+    }
+
+    /// Readiness for the metrics side door.
+    static func readinessReport(_ stages: StageCalls) async -> Readiness {
+        let ready = await stagesReady(stages)
+        let missing = ready.filter { !$0.value }.keys.sorted()
+        return Readiness(ready: missing.isEmpty, detail: missing.isEmpty ? "ingest, index and notify answer" : "not answering: \(missing)")
+    }
+
     /// 200 when notify (tokens), index (search) and ingest (stories) each have a replica answering.
     static func readiness(_ stages: StageCalls) async throws -> Response {
-        var stagesReady: [String: Bool] = [:]
-        for stage in ["ingest", "index", "notify"] {
-            stagesReady[stage] = await stages.statuses(stage).contains { $0.status != nil }
-        }
+        let stagesReady = await stagesReady(stages)
         let ready = stagesReady.values.allSatisfy { $0 }
         struct Readiness: Encodable {
             var ready: Bool

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import NewsModel
 import NewsTransport
 import Synchronization
@@ -110,7 +111,7 @@ struct LiveStreams: Sendable {
             let offer: @Sendable (Item) -> Void = { item in
                 if case .dropped = continuation.yield(item) {
                     // The client is not keeping up: stop here and tell it where to resume.
-                    state.cut.store(true, ordering: .relaxed)
+                    if !state.cut.exchange(true, ordering: .relaxed) { Counter(label: "news_gateway_streams_cut_total").increment() }
                     continuation.finish()
                 }
             }

@@ -34,6 +34,7 @@ public struct IndexCommand: AsyncParsableCommand {
             IndexService(
                 runtime: runtime, index: index,
                 sources: inputs.isEmpty ? layout.feeds(of: "tag") : FeedSources(endpoints: inputs),
-                control: control ?? layout.control(instance)), exitWithParent: stage.exitWithParent)
+                control: control ?? layout.control(instance)), exitWithParent: stage.exitWithParent, metrics: stage.metrics,
+            metricsAddressFile: stage.metricsAddressFile(stage: "index"))
     }
 }

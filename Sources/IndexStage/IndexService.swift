@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NewsModel
 import NewsTransport
 import ServiceLifecycle
@@ -39,6 +40,8 @@ public struct IndexService: Service {
                     return status
                 case .search(let search):
                     runtime.counters.increment("searches")
+                    let started = ContinuousClock.now
+                    defer { Metrics.Timer(label: "news_search_duration_seconds").record(duration: ContinuousClock.now - started) }
                     return try await index.search(search)
                 case .stories(let page):
                     return try await index.stories(page)

@@ -87,6 +87,7 @@ struct IngestRunCommand: AsyncParsableCommand {
                     timeout: .seconds(fetchTimeout),
                     addressGuard: AddressGuard(allowed: try feedAllow.map { try CIDR($0) }, allowOption: "ingest --feed-allow")),
                 feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
-                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention), exitWithParent: stage.exitWithParent)
+                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention), exitWithParent: stage.exitWithParent, metrics: stage.metrics,
+            metricsAddressFile: stage.metricsAddressFile(stage: "ingest"))
     }
 }

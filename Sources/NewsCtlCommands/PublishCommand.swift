@@ -64,6 +64,9 @@ struct PublishCommand: AsyncParsableCommand {
         var accepted = 0
         var refused = 0
         var duplicates = 0
+        var read = 0
+        var progress = PublishProgress(files: files, json: options.json)
+        defer { progress.finish() }
         for file in files {
             if let document = try await Self.document(file) {
                 // A feed, story file or digest: ingest parses it as a whole.
@@ -73,6 +76,9 @@ struct PublishCommand: AsyncParsableCommand {
                     context: context, defaultTimeout: ClientOptions.writeTimeout)
                 accepted += result.accepted.count
                 duplicates += result.duplicates.count
+                read += result.accepted.count + result.duplicates.count + result.refused.count
+                progress.read(bytes: document.count)
+                progress.draw(read: read, accepted: accepted, refused: refused, force: true)
                 try report(result, file: file)
                 continue
             }
@@ -88,11 +94,14 @@ struct PublishCommand: AsyncParsableCommand {
                 accepted += result.accepted.count
                 refused += result.refused.count
                 duplicates += result.duplicates.count
+                progress.draw(read: read, accepted: accepted, refused: refused)
                 try report(result, file: file)
                 batch.removeAll(keepingCapacity: true)
                 batchBytes = 0
             }
             for await line in lines {
+                read += 1
+                progress.read(bytes: line.oversizeBytes ?? line.text.utf8.count)
                 if batch.isEmpty { firstLine = line.number }
                 if let size = line.oversizeBytes {
                     // Refused here: ingest would refuse it too, and it must not travel. A blank line keeps
@@ -113,6 +122,9 @@ struct PublishCommand: AsyncParsableCommand {
             }
             try await flush()
         }
+        progress.draw(read: read, accepted: accepted, refused: refused, force: true)
+        progress.finish()
+        progress = PublishProgress(files: [], json: true)
         if !options.json {
             printLine(
                 "published \(accepted) " + (accepted == 1 ? "story" : "stories")

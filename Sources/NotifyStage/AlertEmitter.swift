@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import NewsModel
 import StageRuntime
 
@@ -45,6 +46,14 @@ actor AlertEmitter {
         try await store.record(fresh)
         try await alertsFile?.append(fresh)
         counters.increment("alerts", by: fresh.count)
+        // By the subscription's kind, and how long each took from its story's submission to here.
+        let webhooks = Set(store.subscriptions.filter { $0.subscription.webhook != nil }.map(\.subscription.id))
+        let now = Date()
+        for item in distinct where freshIDs.contains(item.alert.id) {
+            let kind = webhooks.contains(item.alert.subscriptionID) ? "webhook" : "stream"
+            Counter(label: "news_alerts_total", dimensions: [("kind", kind)]).increment()
+            Metrics.Timer(label: "news_submit_to_alert_seconds").recordNanoseconds(Int64(max(0, now.timeIntervalSince(item.originAt)) * 1e9))
+        }
         counters.increment("repeat_matches", by: matches.count - fresh.count)
         return fresh.count
     }

@@ -77,6 +77,7 @@ public struct NotifyCommand: AsyncParsableCommand {
                 retention: stage.retention, webhookGuard: AddressGuard(allowed: try webhookAllow.map { try CIDR($0) }),
                 webhookPolicy: WebhookPolicy(retryBase: webhookRetryBase, maximumAttempts: webhookMaxAttempts), alertsFile: alertsFile,
                 indexControls: { [indexControls] in indexControls.isEmpty ? layout.controls(of: "index") : indexControls }),
-            exitWithParent: stage.exitWithParent)
+            exitWithParent: stage.exitWithParent, metrics: stage.metrics,
+            metricsAddressFile: stage.metricsAddressFile(stage: "notify"))
     }
 }

@@ -2,6 +2,7 @@ import AsyncAlgorithms
 import Foundation
 import HTTPClient
 import Logging
+import Metrics
 import NewsModel
 import StageRuntime
 import Synchronization
@@ -96,12 +97,14 @@ struct WebhookDeliverer {
             case .delivered:
                 try await store.outbox.markDelivered(delivery.id)
                 counters.increment("webhooks_delivered")
+                Counter(label: "news_webhook_deliveries_total", dimensions: [("outcome", "delivered")]).increment()
             case .failed(let reason, let permanent):
                 let attempts = delivery.attempts + 1
                 let dead = permanent || attempts >= policy.maximumAttempts
                 try await store.outbox.markFailed(
                     delivery.id, error: reason, retryAt: dead ? nil : Date().addingTimeInterval(policy.delay(afterAttempts: attempts)))
                 counters.increment(dead ? "webhooks_dead" : "webhooks_retried")
+                Counter(label: "news_webhook_deliveries_total", dimensions: [("outcome", dead ? "dead" : "retried")]).increment()
                 logger.log(
                     level: dead ? .warning : .info, dead ? "webhook delivery gave up (a dead letter)" : "webhook delivery failed; will retry",
                     metadata: ["id": "\(delivery.id)", "url": "\(delivery.url)", "attempts": "\(attempts)", "error": "\(reason)"])

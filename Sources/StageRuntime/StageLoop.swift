@@ -1,8 +1,10 @@
 import Foundation
 import Logging
+import Metrics
 import NewsModel
 import NewsTransport
 import ServiceLifecycle
+import Telemetry
 
 /// The loop every stage runs: answer control requests and handle the batches of its input feed,
 /// concurrently, until graceful shutdown or cancellation.
@@ -23,6 +25,7 @@ public enum StageLoop {
         handleRequest: @escaping @Sendable (ControlRequest) async throws -> any Encodable & Sendable,
         handleBatch: @escaping @Sendable ([InboundMessage]) async throws -> Void
     ) async {
+        if let input { runtime.observe(input: input) }
         await withTaskCancellationOrGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask {
@@ -55,10 +58,16 @@ public enum StageLoop {
             } else if let error = delivery.decodeError {
                 runtime.counters.increment("decode_errors")
                 runtime.counters.increment("decode_errors.\(error.code.rawValue)")
+                Counter(label: "news_decode_failures_total", dimensions: [("stage", runtime.stage), ("code", error.code.rawValue)]).increment()
                 runtime.logger.warning("skipped a message that does not decode", metadata: ["error": "\(error.message)"])
             }
         }
         runtime.counters.increment("received", by: messages.count)
+        var topics: [String: Int] = [:]
+        for message in messages { topics[Telemetry.topicLabel(message.topic), default: 0] += 1 }
+        for (topic, count) in topics {
+            Counter(label: "news_messages_received_total", dimensions: [("stage", runtime.stage), ("topic", topic)]).increment(by: count)
+        }
         var attempt = 0
         while true {
             do {

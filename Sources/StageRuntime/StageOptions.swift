@@ -4,6 +4,7 @@ import ZeroMQ
 import ArgumentParser
 import Foundation
 import Logging
+import Telemetry
 
 /// Options every stage takes.
 public struct StageOptions: ParsableArguments, Sendable {
@@ -41,6 +42,19 @@ public struct StageOptions: ParsableArguments, Sendable {
         name: .customLong("log-level"),
         help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     public var logLevel: String = ProcessInfo.processInfo.environment["NEWS_LOG_LEVEL"] ?? "info"
+
+    /// How log lines are written.
+    @Option(
+        name: .customLong("log-format"),
+        help: ArgumentHelp("text, or json: one JSON object per line (env NEWS_LOG_FORMAT).", valueName: "format"))
+    public var logFormat: String = ProcessInfo.processInfo.environment["NEWS_LOG_FORMAT"] ?? "text"
+
+    /// Where to serve /metrics, /healthz and /readyz.
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus /metrics, /healthz and /readyz on host:port (port 0: any free one; the URL goes to <run-dir>/<instance>.metrics).",
+            valueName: "host:port"))
+    public var metrics: String?
 
     /// The layout the defaults come from.
     @Option(
@@ -91,18 +105,22 @@ public struct StageOptions: ParsableArguments, Sendable {
         if curveKey == nil && (curveServerKey != nil || !curveAllow.isEmpty) {
             throw ValidationError("--curve-server-key and --curve-allow need --curve-key")
         }
+        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format is text or json, not \(logFormat)") }
+        if let metrics, TelemetryServer.parseAddress(metrics) == nil {
+            throw ValidationError("--metrics takes host:port, such as 127.0.0.1:9101 (port 0: any free one), not \(metrics)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
     }
 
-    /// Sends every log line of this process to stderr at the chosen level. Call once, from `run()`.
+    /// Sends every log line of this process to stderr at the chosen level and format. Call once, from `run()`.
     public func bootstrapLogging() {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        (LogFormat(rawValue: logFormat) ?? .text).bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+    }
+
+    /// Where this instance writes its metrics URL once listening: `<run-dir>/<instance>.metrics`.
+    public func metricsAddressFile(stage: String) -> String {
+        layout.runDirectory + "/\(instanceName(stage: stage)).metrics"
     }
 }

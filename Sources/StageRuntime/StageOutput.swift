@@ -1,8 +1,10 @@
 import AsyncAlgorithms
 import Foundation
 import Logging
+import Metrics
 import NewsModel
 import NewsTransport
+import Telemetry
 import ZeroMQ
 
 /// What a producing stage sends downstream: every message is journaled, then offered on the stage's
@@ -15,10 +17,13 @@ public final class StageOutput: Sendable {
     /// The live pub/sub stream, if the stage has one.
     public let live: Publisher?
 
-    private init(journal: Journal, feed: FeedServer, live: Publisher?) {
+    private let stage: String
+
+    private init(journal: Journal, feed: FeedServer, live: Publisher?, stage: String) {
         self.journal = journal
         self.feed = feed
         self.live = live
+        self.stage = stage
     }
 
     /// Opens the stage's journal (`<data-dir>/journal-<instance>.sqlite`) and binds its feed and, if
@@ -35,7 +40,9 @@ public final class StageOutput: Sendable {
         if let liveEndpoint {
             live = try await Publisher.bind(context: runtime.context, endpoint: liveEndpoint, logger: runtime.logger)
         }
-        return StageOutput(journal: journal, feed: feed, live: live)
+        let output = StageOutput(journal: journal, feed: feed, live: live, stage: runtime.stage)
+        runtime.observe(output: output)
+        return output
     }
 
     /// Journals the payloads (committing before returning), then offers them to consumers.
@@ -46,6 +53,11 @@ public final class StageOutput: Sendable {
             for entry in entries { try? live.send([Data(entry.topic.utf8), entry.body]) }
         }
         counters.increment("published", by: entries.count)
+        var topics: [String: Int] = [:]
+        for entry in entries { topics[Telemetry.topicLabel(entry.topic), default: 0] += 1 }
+        for (topic, count) in topics {
+            Counter(label: "news_messages_published_total", dimensions: [("stage", stage), ("topic", topic)]).increment(by: count)
+        }
     }
 
     /// Waits (at most `timeout`) until every connected consumer group has taken and acknowledged

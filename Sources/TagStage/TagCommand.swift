@@ -94,7 +94,8 @@ struct TagRunCommand: AsyncParsableCommand {
                 runtime: runtime, tagger: tagger,
                 sources: inputs.isEmpty ? layout.feeds(of: "ingest") : FeedSources(endpoints: inputs),
                 feed: feed ?? layout.feed(instance), control: control ?? layout.control(instance),
-                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention), exitWithParent: stage.exitWithParent)
+                dataDirectory: stage.resolvedDataDirectory, retention: stage.retention), exitWithParent: stage.exitWithParent, metrics: stage.metrics,
+            metricsAddressFile: stage.metricsAddressFile(stage: "tag"))
     }
 }
 

@@ -84,3 +84,57 @@ struct GatewayTests {
         }
     }
 }
+
+/// Every process of the pipeline exposes Prometheus metrics and health, and can log JSON.
+@Suite("Metrics, health and logs", .serialized, .timeLimit(.minutes(3)))
+struct TelemetryTests {
+    @Test("every stage replica and the gateway serve /metrics (parsed by prometheus-client), /healthz and /readyz; logs can be JSON, one object per line")
+    func everyProcessIsScraped() async throws {
+        try await PipelineHarness.with { pipeline in
+            for stage in PipelineHarness.stages {
+                try pipeline.start(stage, ["--metrics", "127.0.0.1:0", "--log-format", "json"])
+            }
+            #expect(try await pipeline.newsctl("status", ["--wait", "30"], timeout: .seconds(40)).status == 0, "\(pipeline.logs())")
+            try pipeline.start("gateway", ["--http", "127.0.0.1:0", "--metrics", "127.0.0.1:0"])
+            #expect(try await eventually { FileManager.default.fileExists(atPath: pipeline.runDirectory.appendingPathComponent("gateway-0.http").path) })
+            let subscription = try await pipeline.newsctl("subscribe", ["place:Iran"])
+            #expect(subscription.status == 0)
+            let file = try pipeline.write(
+                "metrics.jsonl",
+                (0..<20).map { #"{"id": "m-\#($0)", "headline": "Iran story \#($0) on shipping", "body": "Tankers left Bandar Abbas, round \#($0)."}"# }
+                    .joined(separator: "\n") + "\n")
+            let quiet = try await pipeline.newsctl("publish", [file.path])
+            #expect(quiet.status == 0)
+            #expect(!quiet.stderr.contains("stories/s"), "publish draws progress when stderr is not a terminal: \(quiet.stderr)")
+            // On a terminal (script(1) gives it one), publish shows its progress.
+            let big = try pipeline.write(
+                "progress.jsonl",
+                (0..<3_000).map { #"{"id": "p-\#($0)", "headline": "Progress story \#($0)", "body": "Body \#($0) of the progress file."}"# }
+                    .joined(separator: "\n") + "\n")
+            let terminal = try pipeline.startProcess(
+                name: "publish-on-a-terminal", executable: URL(fileURLWithPath: "/usr/bin/script"),
+                arguments: ["-qec", "\(pipeline.executable("newsctl").path) publish --run-dir \(pipeline.runDirectory.path) \(big.path)", "/dev/null"])
+            #expect(await terminal.waitForExit(timeout: .seconds(60)) == 0)
+            #expect(terminal.stdout.contains("stories/s") && terminal.stdout.contains("left") && terminal.stdout.contains("accepted 3000"),
+                "publish on a terminal: \(terminal.stdout.suffix(500))")
+            #expect(try await eventually { try await pipeline.counter("notify", "alerts") >= 1 })  // the copies are one cluster: one alert
+            #expect(try await pipeline.newsctl("search", ["iran"]).status == 0)
+            // The gateway counts its own requests.
+            let url = try String(contentsOf: pipeline.runDirectory.appendingPathComponent("gateway-0.http"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try? Data(contentsOf: URL(string: url + "/healthz")!)
+
+            let run = try await GatewayTests.runPython("scrape_metrics.py", ["RUN_DIR": pipeline.runDirectory.path])
+            #expect(run.status == 0, "scraping: \(run.output)\n\(pipeline.logs())")
+
+            for stage in PipelineHarness.stages {
+                let lines = (pipeline.child(stage)?.stderr ?? "").split(separator: "\n")
+                #expect(!lines.isEmpty)
+                for line in lines {
+                    let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    #expect(object?["message"] != nil && object?["level"] != nil, "\(stage) wrote a log line that is not a JSON object: \(line)")
+                }
+            }
+        }
+    }
+}

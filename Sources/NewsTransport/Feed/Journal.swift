@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Metrics
 import NewsModel
 import Synchronization
 
@@ -233,6 +234,16 @@ public final class Journal: FeedJournal, Sendable {
             return (count, UInt64(max(previous, through) + 1))
         }
         if let oldest { state.withLock { $0.oldest = max($0.oldest, oldest) } }
+        if dropped > 0 {
+            Counter(label: "news_journal_retention_dropped_total", dimensions: [("producer", producer.id)]).increment(by: dropped)
+        }
         return dropped
+    }
+
+    /// The journal's size on disk, with its write-ahead log.
+    public var fileBytes: Int {
+        [path, path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
+        }
     }
 }
