@@ -110,7 +110,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "NewsModel", "NewsTransport", "ZeroMQ", "Telemetry", argumentParser, logging, serviceLifecycle, unixSignals, hummingbirdProduct,
-                httpTypes, metrics,
+                httpTypes, metrics, asyncAlgorithms,
             ],
             resources: [.copy("Resources/openapi.yaml"), .copy("Resources/console")]),
 

@@ -14,6 +14,8 @@ if [ "${1:-run}" = "test" ]; then
   command -v python3 >/dev/null || packages+=(python3)
   # The web console is tested in a real browser: Chromium driven through chromedriver by Selenium.
   packages+=(chromium chromium-driver)
+  # A stream follower in the shutdown test, and the README's examples.
+  packages+=(curl)
 fi
 
 missing=()

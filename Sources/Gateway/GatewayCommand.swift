@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncAlgorithms
 import Foundation
 import Hummingbird
 import Logging
@@ -31,8 +32,8 @@ public struct GatewayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Instance name; the gateway writes its URL to <run-dir>/<instance>.http (default gateway-0).", valueName: "name"))
     var instance = "gateway-0"
 
-    @Option(help: ArgumentHelp("Events a slow stream client may have waiting before it is cut off.", valueName: "n"))
-    var streamBuffer = 1_000
+    @Option(help: ArgumentHelp("Seconds a stream client may take no event before it is cut off (it can resume).", valueName: "seconds"))
+    var streamStall = 10
 
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel = ProcessInfo.processInfo.environment["NEWS_LOG_LEVEL"] ?? "info"
@@ -52,21 +53,14 @@ public struct GatewayCommand: AsyncParsableCommand {
     public init() {}
 
     /// The host and port of `--http`.
-    var address: (host: String, port: Int)? {
-        guard let colon = http.lastIndex(of: ":"), let port = Int(http[http.index(after: colon)...]), (0...65_535).contains(port) else {
-            return nil
-        }
-        var host = String(http[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "127.0.0.1" : host, port)
-    }
+    var address: (host: String, port: Int)? { TelemetryServer.parseAddress(http) }
 
     public func validate() throws {
         guard address != nil else { throw ValidationError("--http takes host:port, such as 127.0.0.1:8080, not \(http)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format is text or json, not \(logFormat)") }
         if let metrics, TelemetryServer.parseAddress(metrics) == nil { throw ValidationError("--metrics takes host:port, not \(metrics)") }
-        guard (10...1_000_000).contains(streamBuffer) else { throw ValidationError("--stream-buffer must be 10 to 1000000") }
+        guard (1...3_600).contains(streamStall) else { throw ValidationError("--stream-stall must be 1 to 3600 seconds") }
     }
 
     public func run() async throws {
@@ -77,7 +71,8 @@ public struct GatewayCommand: AsyncParsableCommand {
         defer { context.shutdown() }
         let layout = PipelineLayout(runDirectory: runDirectory)
         let stages = StageCalls(layout: layout, context: context)
-        let router = GatewayRouter.make(stages: stages, streamBuffer: streamBuffer, logger: logger)
+        let openStreams = OpenStreams()
+        let router = GatewayRouter.make(stages: stages, streamStall: .seconds(streamStall), openStreams: openStreams, logger: logger)
         let (host, port) = address!
         let urlFile = layout.runDirectory + "/\(instance).http"
         defer { unlink(urlFile) }
@@ -93,7 +88,7 @@ public struct GatewayCommand: AsyncParsableCommand {
                 logger.info("gateway listening", metadata: ["url": "\(url)", "console": "\(url)/"])
             },
             logger: logger)
-        var services: [any Service] = [app]
+        var services: [any Service] = [app, StreamCloser(streams: openStreams)]
         if exitWithParent { services.append(ParentExit()) }
         if let metrics, let bound = TelemetryServer.parseAddress(metrics) {
             services.append(
@@ -109,12 +104,13 @@ public struct GatewayCommand: AsyncParsableCommand {
 }
 
 /// Ends the service group when the process that started the gateway has gone (`make run`'s shell, a
-/// test), as the stages' `--exit-with-parent` does.
+/// test), as the stages' `--exit-with-parent` does; on a graceful shutdown it ends at once.
 struct ParentExit: Service {
     func run() async throws {
         let parent = getppid()
-        while !Task.isCancelled, getppid() == parent {
-            try? await Task.sleep(for: .milliseconds(500))
+        for await _ in AsyncTimerSequence(interval: .milliseconds(500), clock: .continuous).cancelOnGracefulShutdown()
+        where getppid() != parent {
+            return
         }
     }
 }

@@ -8,7 +8,7 @@ import Telemetry
 /// Every route the gateway serves: health, the API document, the REST API, the live streams and the
 /// web console.
 enum GatewayRouter {
-    static func make(stages: StageCalls, streamBuffer: Int, logger: Logger) -> Router<GatewayContext> {
+    static func make(stages: StageCalls, streamStall: Duration, openStreams: OpenStreams, logger: Logger) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         // Requests by route, method and status, and their durations, at /metrics.
         router.add(middleware: MetricsMiddleware())
@@ -21,7 +21,7 @@ enum GatewayRouter {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: try openAPIDocument())))
         }
         APIRoutes(stages: stages, authenticator: authenticator).register(on: router)
-        LiveStreams(stages: stages, authenticator: authenticator, bufferLimit: streamBuffer, logger: logger).register(on: router)
+        LiveStreams(stages: stages, authenticator: authenticator, stallLimit: streamStall, openStreams: openStreams, logger: logger).register(on: router)
         ConsoleRoutes(stages: stages, authenticator: authenticator).register(on: router)
         return router
     }

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,6 +6,7 @@ import Logging
 import Metrics
 import NewsModel
 import NewsTransport
+import ServiceLifecycle
 import Synchronization
 import ZeroMQ
 
@@ -14,12 +16,16 @@ import ZeroMQ
 /// of gateways serve any number of streams, and a stream given a cursor resumes right after it from
 /// the journals, across a gateway restart, with nothing missed and nothing twice.
 ///
-/// A slow client is cut off: at most ``bufferLimit`` events wait for it; past that the stream ends
-/// with a last `cut` event that carries the cursor to resume from.
+/// A slow client is cut off: when it takes no event for ``stallLimit`` (its connection's buffers full),
+/// the stream ends with a last `cut` event that carries the cursor to resume from. Until then it holds
+/// at most the feed reader's window (512 messages) in memory, however far behind it is.
 struct LiveStreams: Sendable {
     let stages: StageCalls
     let authenticator: Authenticator
-    let bufferLimit: Int
+    /// How long a client may take no event before it is cut off.
+    let stallLimit: Duration
+    /// Every stream now open, ended together when the gateway stops.
+    let openStreams: OpenStreams
     let logger: Logger
     /// How often a quiet stream sends a comment, so proxies and clients know it is alive.
     static let keepAliveInterval: Duration = .seconds(15)
@@ -95,70 +101,79 @@ struct LiveStreams: Sendable {
         refresh: @escaping @Sendable () async throws -> Void,
         event: @escaping @Sendable (InboundMessage) async throws -> (name: String, data: Data)?
     ) -> Response {
-        let limit = bufferLimit
+        let stallLimit = self.stallLimit
         let logger = self.logger
         let context = stages.context
         let layout = stages.layout
         let contentType = format == .serverSentEvents ? "text/event-stream" : "application/x-ndjson"
         let body = ResponseBody { writer in
-            let (items, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(limit))
+            // No buffer of its own: an event is handed to the writer, or waits (and with it the feed
+            // reader, whose window of 512 unacknowledged messages is all a stream holds in memory).
+            let items = AsyncChannel<Item>()
             let state = StreamState(cursor ?? StreamCursor())
             let hello = FeedHello(
                 group: "gateway-\(UUID().uuidString.prefix(12).lowercased())", instance: "gateway-\(getpid())", window: 512,
                 start: .latest, durable: false, topicPrefix: topicPrefix)
             let consumer = FeedConsumer.start(
                 context: context, sources: sources, hello: hello, resumeAfter: (cursor ?? StreamCursor()).resumePoints(in: layout), logger: logger)
-            let offer: @Sendable (Item) -> Void = { item in
-                if case .dropped = continuation.yield(item) {
-                    // The client is not keeping up: stop here and tell it where to resume.
-                    if !state.cut.exchange(true, ordering: .relaxed) { Counter(label: "news_gateway_streams_cut_total").increment() }
-                    continuation.finish()
+            /// Hands `item` to the writer; false when the client took nothing for `stallLimit`: the
+            /// stream is then cut, and says where to resume.
+            let offer: @Sendable (Item) async -> Bool = { item in
+                let taken = await Self.send(item, to: items, within: stallLimit)
+                if !taken, !state.cut.exchange(true, ordering: .relaxed) {
+                    Counter(label: "news_gateway_streams_cut_total").increment()
+                    items.finish()
                 }
+                return taken
             }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    // Events are made in feed order and the cursor advanced as each is queued, so the
-                    // id of every event is where a reconnect resumes after it.
-                    for await batch in consumer.deliveries {
-                        for delivery in batch {
-                            delivery.acknowledge()
-                            let instance = StreamCursor.instance(ofFeed: delivery.endpoint)
-                            guard let message = delivery.message,
-                                state.position.withLock({ $0.isNew(delivery.sequence, from: instance) }),
-                                let made = try? await event(message)
-                            else {
-                                if delivery.message != nil { state.position.withLock { $0.advance(delivery.sequence, from: instance) } }
-                                continue
+            let registration = openStreams.add { items.finish() }
+            defer { openStreams.remove(registration) }
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        // Events are made in feed order; the cursor moves past an event only once the
+                        // writer has taken it, so every event's id, and the cut's, is where to resume.
+                        for await batch in consumer.deliveries {
+                            for delivery in batch {
+                                delivery.acknowledge()
+                                let instance = StreamCursor.instance(ofFeed: delivery.endpoint)
+                                guard let message = delivery.message,
+                                    state.position.withLock({ $0.isNew(delivery.sequence, from: instance) })
+                                else { continue }
+                                guard let made = try? await event(message) else {
+                                    state.position.withLock { $0.advance(delivery.sequence, from: instance) }
+                                    continue
+                                }
+                                var next = state.position.withLock { $0 }
+                                next.advance(delivery.sequence, from: instance)
+                                guard await offer(.event(name: made.name, cursor: next.description, data: made.data)) else { return }
+                                state.position.withLock { $0 = next }
                             }
-                            let id = state.position.withLock { cursor -> String in
-                                cursor.advance(delivery.sequence, from: instance)
-                                return cursor.description
-                            }
-                            offer(.event(name: made.name, cursor: id, data: made.data))
+                        }
+                        items.finish()
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: Self.keepAliveInterval)
+                            try? await refresh()
+                            guard await offer(.keepAlive) else { return }
                         }
                     }
-                    continuation.finish()
-                }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: Self.keepAliveInterval)
-                        try? await refresh()
-                        offer(.keepAlive)
+                    defer { group.cancelAll() }
+                    if format == .serverSentEvents {
+                        try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
                     }
+                    for await item in items {
+                        try await writer.write(ByteBuffer(bytes: Self.encode(item, format: format)))
+                    }
+                    if state.cut.load(ordering: .relaxed) {
+                        let resume = state.position.withLock { $0.description }
+                        let seconds = stallLimit.components.seconds
+                        let reason = #"{"reason":"slow client: it took no event for \#(seconds) s","resume":"\#(resume)"}"#
+                        try await writer.write(ByteBuffer(bytes: Self.encode(.event(name: "cut", cursor: resume, data: Data(reason.utf8)), format: format)))
+                    }
+                    try await writer.finish(nil)
                 }
-                defer { group.cancelAll() }
-                if format == .serverSentEvents {
-                    try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
-                }
-                for await item in items {
-                    try await writer.write(ByteBuffer(bytes: Self.encode(item, format: format)))
-                }
-                if state.cut.load(ordering: .relaxed) {
-                    let resume = state.position.withLock { $0.description }
-                    let reason = #"{"reason":"slow client: more than \#(limit) events were waiting","resume":"\#(resume)"}"#
-                    try await writer.write(ByteBuffer(bytes: Self.encode(.event(name: "cut", cursor: resume, data: Data(reason.utf8)), format: format)))
-                }
-                try await writer.finish(nil)
             }
             await consumer.waitUntilClosed()
         }
@@ -166,6 +181,23 @@ struct LiveStreams: Sendable {
             status: .ok,
             headers: [.contentType: contentType, .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
             body: body)
+    }
+
+    /// Sends `item` on `channel` unless nobody takes it within `limit`.
+    static func send(_ item: Item, to channel: AsyncChannel<Item>, within limit: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await channel.send(item)
+                return !Task.isCancelled
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 
     static func encode(_ item: Item, format: Format) -> Data {
@@ -179,6 +211,42 @@ struct LiveStreams: Sendable {
         case (.event(let name, let cursor, let data), .jsonLines):
             return Data(#"{"id":"\#(cursor)","event":"\#(name)","data":"#.utf8) + data + Data("}\n".utf8)
         }
+    }
+}
+
+/// The streams being served, so that a stopping gateway can end them (each client then resumes from
+/// its last event, on this gateway when it is back or on another).
+final class OpenStreams: Sendable {
+    private let ends = Mutex<(next: Int, all: [Int: @Sendable () -> Void])>((0, [:]))
+
+    /// Registers a stream's way to end; returns its key.
+    func add(_ end: @escaping @Sendable () -> Void) -> Int {
+        ends.withLock { state in
+            state.next += 1
+            state.all[state.next] = end
+            return state.next
+        }
+    }
+
+    /// Forgets a stream that ended.
+    func remove(_ key: Int) {
+        _ = ends.withLock { $0.all.removeValue(forKey: key) }
+    }
+
+    /// Ends every stream.
+    func endAll() {
+        for end in ends.withLock({ Array($0.all.values) }) { end() }
+    }
+}
+
+/// Ends the open streams when the gateway shuts down: listed after the HTTP server in the service
+/// group, it is shut down first, so the server's connections can then finish.
+struct StreamCloser: Service {
+    let streams: OpenStreams
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        streams.endAll()
     }
 }
 

@@ -138,3 +138,94 @@ struct TelemetryTests {
         }
     }
 }
+
+/// The live streams' promises: a cursor resumes with nothing missed and nothing twice, across a
+/// gateway restart and on another gateway replica; a client that cannot keep up is cut off with a last
+/// event that says where to resume.
+@Suite("Live streams that resume", .serialized, .timeLimit(.minutes(4)))
+struct LiveStreamTests {
+    /// Events a sse_read.py run printed.
+    static func events(_ output: String) -> [[String: Any]] {
+        output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["event"] != nil }
+    }
+
+    static func storyIDs(_ events: [[String: Any]], event: String) -> [String] {
+        events.filter { $0["event"] as? String == event }.compactMap {
+            (($0["data"] as? [String: Any])?["story"] as? [String: Any])?["id"] as? String
+        }
+    }
+
+    static func publish(_ pipeline: PipelineHarness, _ id: String, _ headline: String) async throws {
+        let file = try pipeline.write("\(id).jsonl", #"{"id": "\#(id)", "headline": "\#(headline)", "body": "\#(headline). Officials in Tehran confirmed it."}"# + "\n")
+        #expect(try await pipeline.newsctl("publish", [file.path]).status == 0)
+    }
+
+    @Test("a cursor resumes after a gateway restart, and on another gateway, with exactly the alerts missed")
+    func resumeAcrossRestart() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await pipeline.startAll()
+            let first = try await GatewayTests.startGateway(pipeline, instance: "gateway-0")
+            let second = try await GatewayTests.startGateway(pipeline, instance: "gateway-1")
+            let token = try await GatewayTests.token(pipeline, scopes: ["admin"], owner: nil)
+            let subscribed = try await pipeline.newsctl("subscribe", ["place:Iran"])
+            let subscription = subscribed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+            async let reading = GatewayTests.runPython(
+                "sse_read.py", ["URL": "\(first)/v1/alerts/stream?subscription=\(subscription)", "TOKEN": token, "COUNT": "1", "SECONDS": "40"])
+            try await Task.sleep(for: .seconds(2))
+            try await Self.publish(pipeline, "resume-1", "Iran reopens the Jask terminal")
+            let firstRead = try await reading
+            let seen = Self.events(firstRead.output)
+            #expect(Self.storyIDs(seen, event: "alert") == ["resume-1"], "\(firstRead.output)")
+            let cursor = try #require(seen.first?["id"] as? String)
+
+            // The gateway goes away; two alerts fire meanwhile; it comes back on another port.
+            pipeline.child("gateway-0")?.signal(SIGTERM)
+            #expect(await pipeline.child("gateway-0")?.waitForExit(timeout: .seconds(10)) != nil)
+            try await Self.publish(pipeline, "resume-2", "Iran and Qatar sign a gas deal")
+            try await Self.publish(pipeline, "resume-3", "Iran's central bank holds its rate")
+            #expect(try await eventually { try await pipeline.counter("notify", "alerts") >= 3 })
+            let restarted = try await GatewayTests.startGateway(pipeline, instance: "gateway-0")
+
+            for url in [restarted, second] {
+                let resumed = try await GatewayTests.runPython(
+                    "sse_read.py",
+                    ["URL": "\(url)/v1/alerts/stream?subscription=\(subscription)", "TOKEN": token, "LAST_EVENT_ID": cursor, "COUNT": "3", "SECONDS": "8"])
+                #expect(Self.storyIDs(Self.events(resumed.output), event: "alert") == ["resume-2", "resume-3"], "via \(url): \(resumed.output)")
+            }
+        }
+    }
+
+    @Test("a client that stops reading is cut off with a last event carrying its cursor; resuming from it gets the rest, none twice")
+    func slowClientIsCut() async throws {
+        try await PipelineHarness.with { pipeline in
+            try await pipeline.startAll()
+            try pipeline.start("gateway", ["--http", "127.0.0.1:0", "--stream-stall", "3"])
+            let file = pipeline.runDirectory.appendingPathComponent("gateway-0.http")
+            #expect(try await eventually { FileManager.default.fileExists(atPath: file.path) })
+            let url = try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let token = try await GatewayTests.token(pipeline, scopes: ["read"], owner: nil)
+            let workload = FaultWorkload(total: 4_000, chunk: 4_000, prefix: "slow")
+
+            async let slow = GatewayTests.runPython(
+                "sse_read.py", ["URL": "\(url)/v1/stories/stream", "TOKEN": token, "SLOW": "1", "PAUSE": "12", "COUNT": "100000", "SECONDS": "90"])
+            try await Task.sleep(for: .seconds(2))
+            for file in try workload.files(in: pipeline) { #expect(try await pipeline.newsctl("publish", [file.path]).status == 0) }
+            let cut = try await slow
+            let events = Self.events(cut.output)
+            let last = try #require(events.last, "\(cut.output.suffix(500))")
+            #expect(last["event"] as? String == "cut", "the stream did not end with a cut event: \(cut.output.suffix(800))")
+            let resume = try #require((last["data"] as? [String: Any])?["resume"] as? String)
+            let before = Self.storyIDs(events, event: "story")
+            #expect(before.count < workload.total, "the slow client was never cut")
+
+            let rest = try await GatewayTests.runPython(
+                "sse_read.py",
+                ["URL": "\(url)/v1/stories/stream", "TOKEN": token, "LAST_EVENT_ID": resume, "COUNT": "\(workload.total - before.count)", "SECONDS": "60"])
+            let after = Self.storyIDs(Self.events(rest.output), event: "story")
+            #expect(Set(before).isDisjoint(with: after), "stories sent twice across the cut")
+            #expect(Set(before + after).count == workload.total, "before the cut \(before.count), after \(after.count), of \(workload.total)")
+        }
+    }
+}

@@ -233,15 +233,22 @@ struct PipelineEndToEndTests {
         }
     }
 
-    @Test("every stage exits cleanly within 5 seconds of SIGTERM or SIGINT")
+    @Test("every stage, and the gateway with a stream open, exits cleanly within 5 seconds of SIGTERM or SIGINT")
     func stagesStopOnSignals() async throws {
         try await PipelineHarness.with { pipeline in
             try await pipeline.startAll()
+            let url = try await GatewayTests.startGateway(pipeline)
+            let token = try await GatewayTests.token(pipeline, scopes: ["read"], owner: nil)
+            // A follower of the stories stream, still connected when the gateway is told to stop.
+            let follower = try pipeline.startProcess(
+                name: "stream-follower", executable: URL(fileURLWithPath: "/usr/bin/env"),
+                arguments: ["curl", "-sN", "-H", "Authorization: Bearer \(token)", "\(url)/v1/stories/stream"])
             let file = try pipeline.write("one.jsonl", Self.matching + "\n")
             #expect(try await pipeline.newsctl("publish", [file.path]).status == 0)
             #expect(try await eventually { try await pipeline.counter("index", "indexed") >= 1 })
-            for (stage, signal) in [("ingest", SIGTERM), ("tag", SIGINT), ("index", SIGTERM), ("notify", SIGINT)] {
-                let child = try #require(pipeline.child(stage))
+            #expect(try await eventually { follower.stdout.contains("event: story") }, "the follower: \(follower.stdout)")
+            for (stage, signal) in [("gateway", SIGTERM), ("ingest", SIGTERM), ("tag", SIGINT), ("index", SIGTERM), ("notify", SIGINT)] {
+                let child = try #require(pipeline.child(stage == "gateway" ? "gateway-0" : stage))
                 let clock = ContinuousClock()
                 let started = clock.now
                 child.signal(signal)
