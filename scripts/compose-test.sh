@@ -7,6 +7,9 @@ set -euo pipefail
 
 PROJECT=${COMPOSE_PROJECT:-newstest$$}
 COMPOSE=(docker-compose -p "$PROJECT" -f deploy/compose.yaml)
+# The gateway's host port: a free one, so a gateway of make run on 8080 does not collide.
+NEWS_GATEWAY_PORT=${NEWS_GATEWAY_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+export NEWS_GATEWAY_PORT
 fail() { echo "compose test FAILED: $*" >&2; "${COMPOSE[@]}" logs --tail 30 >&2 || true; exit 1; }
 
 scripts/image.sh
@@ -49,6 +52,17 @@ until ctl alerts --json "$subscription" | grep -q '"subscriptionID"'; do
 done
 stories=$(ctl status index --json | sed -n 's/.*"stories":\([0-9]*\).*/\1/p')
 echo "    searchable, alerted; index holds $stories stories"
+
+echo "==> the gateway: a token and a search over HTTP"
+deadline=$((SECONDS + 60))
+token=$("${COMPOSE[@]}" exec -T notify newsctl tokens create --scope read | head -1 | tr -d '\r')
+gateway="http://127.0.0.1:${NEWS_GATEWAY_PORT}"
+until curl -sf -H "Authorization: Bearer $token" "$gateway/v1/search?q=tariffs" | grep -q '"total"'; do
+  [ $SECONDS -lt $deadline ] || fail "the gateway answered no search at $gateway"
+  sleep 1
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$gateway/v1/search?q=tariffs")" = 401 ] || fail "the gateway answered without a token"
+echo "    the gateway searched with a token and refused a request without one"
 
 echo "==> down and up again: the data stays"
 "${COMPOSE[@]}" down

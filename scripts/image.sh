@@ -32,7 +32,7 @@ fi
 echo "==> release binaries with the Swift runtime linked statically"
 # The native build system in a scratch directory of its own: it takes --static-swift-stdlib.
 # (Product by product: building everything would include the libFuzzer target, which needs the sanitizer.)
-for product in ingest tag index notify newsctl; do
+for product in ingest tag index notify newsctl gateway; do
   swift build -c release --scratch-path .build-image/swift --static-swift-stdlib --disable-index-store --product "$product" 2>&1 \
     | grep -E "error:|Build complete" || true
 done
@@ -40,9 +40,9 @@ bin=$(swift build -c release --scratch-path .build-image/swift --show-bin-path)
 
 rm -rf "$CONTEXT"
 mkdir -p "$CONTEXT/bin"
-cp "$bin"/ingest "$bin"/tag "$bin"/index "$bin"/notify "$bin"/newsctl "$CONTEXT/bin/"
+cp "$bin"/ingest "$bin"/tag "$bin"/index "$bin"/notify "$bin"/newsctl "$bin"/gateway "$CONTEXT/bin/"
 cp -R "$bin"/*.resources "$CONTEXT/bin/"
 # Debug symbols make each binary about 110 MB; the image ships them stripped.
-if command -v strip >/dev/null; then strip --strip-unneeded "$CONTEXT"/bin/{ingest,tag,index,notify,newsctl}; fi
+if command -v strip >/dev/null; then strip --strip-unneeded "$CONTEXT"/bin/{ingest,tag,index,notify,newsctl,gateway}; fi
 echo "==> building $IMAGE on $BASE"
 docker build -q -f deploy/Dockerfile --build-arg BASE="$BASE" -t "$IMAGE" "$CONTEXT"

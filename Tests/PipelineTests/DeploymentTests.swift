@@ -21,13 +21,14 @@ struct DeploymentTests {
         #expect(result.status == 0, "docker-compose config -q failed: \(result.stderr)")
     }
 
-    @Test("the compose file runs one service per stage, each with a healthcheck and a restart policy")
+    @Test("the compose file runs one service per stage and the gateway, each with a healthcheck and a restart policy, metrics on every one")
     func composeServices() async throws {
         let services = try await dockerCompose(["config", "--services"])
-        #expect(Set(services.stdout.split(separator: "\n").map(String.init)) == ["ingest", "tag", "index", "notify"])
+        #expect(Set(services.stdout.split(separator: "\n").map(String.init)) == ["ingest", "tag", "index", "notify", "gateway"])
         let config = try await dockerCompose(["config"])
-        #expect(config.stdout.components(separatedBy: "healthcheck:").count - 1 == 4)
-        #expect(config.stdout.components(separatedBy: "restart: unless-stopped").count - 1 == 4)
+        #expect(config.stdout.components(separatedBy: "healthcheck:").count - 1 == 5)
+        #expect(config.stdout.components(separatedBy: "restart: unless-stopped").count - 1 == 5)
+        #expect(config.stdout.components(separatedBy: "0.0.0.0:9100").count - 1 == 5, "every process serves /metrics")
         #expect(config.stdout.contains("sockets:/run/news") || config.stdout.contains("target: /run/news"))
     }
 }
