@@ -124,7 +124,9 @@ struct ConsoleRoutes: Sendable {
     // MARK: - Search
 
     func search(_ request: Request, _ caller: Caller) async throws -> Response {
-        let text = request.uri.queryParameters.get("q").map { String($0) } ?? ""
+        let words = request.uri.queryParameters.get("q").map { String($0) } ?? ""
+        let filters = SearchFilters(request)
+        let text = filters.query(words)
         let sort = SearchRequest.Sort(rawValue: request.uri.queryParameters.get("sort").map { String($0) } ?? "") ?? .relevance
         let page = max(1, Int(request.uri.queryParameters.get("page") ?? "1") ?? 1)
         let pageSize = 10
@@ -134,7 +136,7 @@ struct ConsoleRoutes: Sendable {
                 _ = try APIProblem.parsed(text)
                 let result = try await stages.call(
                     "index", .search(SearchRequest(query: text, limit: pageSize, offset: (page - 1) * pageSize, sort: sort)), as: SearchResult.self)
-                results = try await searchResults(result, text: text, sort: sort, page: page, pageSize: pageSize)
+                results = try await searchResults(result, text: text, sort: sort, page: page, pageSize: pageSize, link: filters.link(words))
             } catch let problem as APIProblem {
                 let column = problem.column.map { " (column \($0))" } ?? ""
                 results = #"<p class="error" role="alert">\#(ConsolePage.escape(problem.detail))\#(column)</p>"#
@@ -148,8 +150,16 @@ struct ConsoleRoutes: Sendable {
             body: """
                 <form method="get" action="/console/search" role="search">
                 <label for="q">Query</label>
-                <input type="search" id="q" name="q" value="\(ConsolePage.escape(text))" placeholder="place:Iran AND topic:economy" aria-describedby="q-help">
+                <input type="search" id="q" name="q" value="\(ConsolePage.escape(words))" placeholder="place:Iran AND topic:economy" aria-describedby="q-help">
                 <p class="meta" id="q-help">Words, "phrases", fields such as place:, org:, person:, topic:, source:, and AND, OR, NOT, since:7d.</p>
+                <fieldset><legend>Filters</legend>
+                <label for="source">Source</label>
+                <input type="text" id="source" name="source" value="\(ConsolePage.escape(filters.source))" placeholder="Reuters">
+                <label for="place">Place</label>
+                <input type="text" id="place" name="place" value="\(ConsolePage.escape(filters.place))" placeholder="Iran">
+                <label for="since">Published within</label>
+                <select id="since" name="since">\(filters.windowOptions)</select>
+                </fieldset>
                 <label for="sort">Order</label>
                 <select id="sort" name="sort">\(options)</select>
                 <button type="submit">Search</button>
@@ -158,7 +168,9 @@ struct ConsoleRoutes: Sendable {
                 """)
     }
 
-    func searchResults(_ result: SearchResult, text: String, sort: SearchRequest.Sort, page: Int, pageSize: Int) async throws -> String {
+    func searchResults(
+        _ result: SearchResult, text: String, sort: SearchRequest.Sort, page: Int, pageSize: Int, link extra: [URLQueryItem]
+    ) async throws -> String {
         let hits = result.hits.map { hit in
             let title =
                 hit.url.map { #"<a href="\#(ConsolePage.escape($0))" rel="noopener noreferrer">\#(ConsolePage.escape(hit.headline))</a>"# }
@@ -175,7 +187,7 @@ struct ConsoleRoutes: Sendable {
         func link(_ target: Int, _ label: String) -> String {
             var components = URLComponents()
             components.path = "/console/search"
-            components.queryItems = [.init(name: "q", value: text), .init(name: "sort", value: sort.rawValue), .init(name: "page", value: String(target))]
+            components.queryItems = extra + [.init(name: "sort", value: sort.rawValue), .init(name: "page", value: String(target))]
             return #"<a href="\#(ConsolePage.escape(components.string ?? ""))">\#(label)</a>"#
         }
         let pages = max(1, (result.total + pageSize - 1) / pageSize)
@@ -387,5 +399,42 @@ struct ConsoleRoutes: Sendable {
                 """
         }
         return ConsolePage.render(title: "Pipeline status", current: "/console/status", signedIn: true, body: sections)
+    }
+}
+
+/// The console's search filters: each narrows the query with a clause of the query language, so what
+/// the page finds is what a subscription to the same text would match.
+struct SearchFilters {
+    var source: String
+    var place: String
+    var since: String
+
+    static let windows = [("", "any time"), ("24h", "the last day"), ("7d", "the last week"), ("30d", "the last 30 days")]
+
+    init(_ request: Request) {
+        source = request.uri.queryParameters.get("source").map { String($0) } ?? ""
+        place = request.uri.queryParameters.get("place").map { String($0) } ?? ""
+        let asked = request.uri.queryParameters.get("since").map { String($0) } ?? ""
+        since = Self.windows.contains { $0.0 == asked } ? asked : ""
+    }
+
+    /// The words with the filters' clauses joined on.
+    func query(_ words: String) -> String {
+        var clauses = words.trimmingCharacters(in: .whitespaces).isEmpty ? [] : ["(\(words))"]
+        if !source.isEmpty { clauses.append("source:\"\(source.replacingOccurrences(of: "\"", with: ""))\"") }
+        if !place.isEmpty { clauses.append("place:\"\(place.replacingOccurrences(of: "\"", with: ""))\"") }
+        if !since.isEmpty { clauses.append("since:\(since)") }
+        return clauses.joined(separator: " AND ")
+    }
+
+    /// The filters as the query items of a page link.
+    func link(_ words: String) -> [URLQueryItem] {
+        [.init(name: "q", value: words), .init(name: "source", value: source), .init(name: "place", value: place), .init(name: "since", value: since)]
+    }
+
+    var windowOptions: String {
+        Self.windows.map { value, label in
+            #"<option value="\#(value)"\#(value == since ? " selected" : "")>\#(label)</option>"#
+        }.joined()
     }
 }

@@ -102,6 +102,13 @@ try:
         time.sleep(1)
     check(driver.find_elements(By.CSS_SELECTOR, ".hits mark"), "the matched words are highlighted")
     check(driver.find_elements(By.CSS_SELECTOR, "figure.chart svg rect"), "the story volume chart is drawn")
+    # A filter narrows the search: another source finds nothing, the right one finds the story again.
+    driver.find_element(By.ID, "source").send_keys("Other Wire" + Keys.ENTER)
+    wait_for(lambda d: "0 stories match" in d.find_element(By.CSS_SELECTOR, "main .notice").text, "a filter that excludes the story")
+    source = driver.find_element(By.ID, "source")
+    source.clear()
+    source.send_keys("Browser Wire" + Keys.ENTER)
+    wait_for(lambda d: d.find_elements(By.CSS_SELECTOR, ".hits li"), "the story again with its source as the filter")
     labelled_controls()
     shot("search")
     search = driver.find_element(By.ID, "q")
