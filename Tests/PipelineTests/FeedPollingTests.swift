@@ -123,7 +123,10 @@ struct FeedPollingTests {
             #expect(Self.number(feeds[server.url("/feeds/good")], "storiesAccepted") == 2)
             let flaky = feeds[server.url("/flaky/good?fail=2")]
             #expect(Self.number(flaky, "errors") == 2 && Self.number(flaky, "consecutiveErrors") == 0)
-            #expect(Self.number(flaky, "duplicates") == 2, "the same items as the good feed")
+            // Every successful fetch of the flaky feed (it sends no validators, so each is a full 200) finds
+        // the good feed's two items again; how many fetches there were depends on how busy the machine is.
+        let fetches = Self.number(flaky, "polls") - Self.number(flaky, "errors")
+        #expect(fetches >= 1 && Self.number(flaky, "duplicates") == 2 * fetches, "the same items as the good feed: \(flaky ?? [:])")
 
             // Backoff: the interval doubles per failure in a row; Retry-After is honoured.
             let failing = feeds[server.url("/status/500")]

@@ -142,7 +142,7 @@ struct TelemetryTests {
 /// The live streams' promises: a cursor resumes with nothing missed and nothing twice, across a
 /// gateway restart and on another gateway replica; a client that cannot keep up is cut off with a last
 /// event that says where to resume.
-@Suite("Live streams that resume", .serialized, .timeLimit(.minutes(4)))
+@Suite("Live streams that resume", .serialized, .timeLimit(.minutes(6)))
 struct LiveStreamTests {
     /// Events a sse_read.py run printed.
     static func events(_ output: String) -> [[String: Any]] {
@@ -208,10 +208,16 @@ struct LiveStreamTests {
             let token = try await GatewayTests.token(pipeline, scopes: ["read"], owner: nil)
             let workload = FaultWorkload(total: 4_000, chunk: 4_000, prefix: "slow")
 
+            let go = pipeline.runDirectory.appendingPathComponent("go").path
             async let slow = GatewayTests.runPython(
-                "sse_read.py", ["URL": "\(url)/v1/stories/stream", "TOKEN": token, "SLOW": "1", "PAUSE": "12", "COUNT": "100000", "SECONDS": "90"])
+                "sse_read.py", ["URL": "\(url)/v1/stories/stream", "TOKEN": token, "SLOW": "1", "GO_FILE": go, "COUNT": "100000", "SECONDS": "150"])
             try await Task.sleep(for: .seconds(2))
             for file in try workload.files(in: pipeline) { #expect(try await pipeline.newsctl("publish", [file.path]).status == 0) }
+            // Every story has left tag (megabytes of events, more than the connection's buffers hold),
+            // and the stalled client has taken nothing for longer than --stream-stall.
+            #expect(try await eventually(timeout: .seconds(90)) { try await pipeline.counter("index", "indexed") >= workload.total })
+            try await Task.sleep(for: .seconds(5))
+            FileManager.default.createFile(atPath: go, contents: Data())
             let cut = try await slow
             let events = Self.events(cut.output)
             let last = try #require(events.last, "\(cut.output.suffix(500))")

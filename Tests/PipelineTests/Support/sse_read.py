@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads a gateway stream and prints each event as one JSON line {id, event, data}, until COUNT events
 arrived, the stream ended, or SECONDS passed. With SLOW=1 the socket's receive buffer is tiny and
-nothing is read for PAUSE seconds first, as a client that cannot keep up.
+nothing is read until GO_FILE exists (or for PAUSE seconds), as a client that cannot keep up.
 
 Environment: URL (the full stream URL), TOKEN, LAST_EVENT_ID (optional), COUNT, SECONDS, SLOW, PAUSE.
 """
@@ -39,7 +39,11 @@ if response.status != 200:
     sys.exit(2)
 print(json.dumps({"status": 200}), flush=True)
 if slow:
-    time.sleep(float(os.environ.get("PAUSE", "10")))
+    # Reads nothing until GO_FILE exists (or for PAUSE seconds): its buffers fill, and it stalls.
+    go = os.environ.get("GO_FILE")
+    until = time.time() + float(os.environ.get("PAUSE", "10"))
+    while (go and not os.path.exists(go)) or (not go and time.time() < until):
+        time.sleep(0.2)
 seen = 0
 fields = {}
 try:
