@@ -168,6 +168,8 @@ struct APIRoutes: Sendable {
     struct SubscribeBody: Decodable {
         var query: String
         var webhook: String?
+        /// standard (signed), slack, teams or ntfy.
+        var webhookFormat: WebhookFormat?
         /// A window such as `7d`: also alert on the stored stories of that window.
         var backfill: String?
         /// Count what the window (`backfill`, default 7d) would have matched, and save nothing.
@@ -199,7 +201,9 @@ struct APIRoutes: Sendable {
         }
         let result = try await stages.call(
             "notify",
-            .subscribe(SubscribeRequest(query: body.query, webhook: body.webhook, backfillSeconds: seconds, owner: caller.token.owner)),
+            .subscribe(
+                SubscribeRequest(
+                    query: body.query, webhook: body.webhook, backfillSeconds: seconds, owner: caller.token.owner, webhookFormat: body.webhookFormat)),
             as: SubscribeResult.self, write: seconds != nil)
         return try JSONResponse.make(result, status: result.created ? .created : .ok)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NewsModel
 
@@ -24,6 +25,11 @@ struct Authenticator: Sendable {
     /// - Throws: ``APIProblem`` 401 without a valid token, 403 when the token lacks the scope.
     func caller(_ request: Request, needs scope: TokenScope) async throws(APIProblem) -> Caller {
         guard let bearer = Self.bearer(request) else { throw APIProblem.unauthorized }
+        // The console's cookie makes a browser a caller: a write it carries must come from the
+        // console's own pages, never from another site's form (SameSite alone lets sibling subdomains in).
+        if request.headers[.authorization] == nil, request.method != .get, request.method != .head, !Self.isSameOrigin(request) {
+            throw APIProblem(.forbidden, "cross_site", "a request signed in by the console's cookie must come from the console's own pages")
+        }
         let token: APIToken
         do {
             token = try await stages.call("notify", .verifyToken(TokenVerifyRequest(token: bearer)), as: APIToken.self)
@@ -34,6 +40,17 @@ struct Authenticator: Sendable {
             throw APIProblem(.forbidden, "forbidden", "this token's scopes (\(token.scopes.map(\.rawValue).joined(separator: ", "))) do not include \(scope.rawValue)")
         }
         return Caller(token: token)
+    }
+
+    /// Whether a browser request comes from this gateway's own pages: `Sec-Fetch-Site: same-origin`
+    /// (or `none`, typed by the user), or else an `Origin` whose host is the request's `Host`.
+    static func isSameOrigin(_ request: Request) -> Bool {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!] { return site == "same-origin" || site == "none" }
+        guard let origin = request.headers[HTTPField.Name("Origin")!] else { return true }  // not a browser
+        guard let host = URLComponents(string: origin).flatMap({ components -> String? in
+            components.host.map { host in components.port.map { "\(host):\($0)" } ?? host }
+        }) else { return false }
+        return host == request.head.authority
     }
 
     /// The token a request carries, if any.

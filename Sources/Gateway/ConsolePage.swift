@@ -13,21 +13,28 @@ enum ConsolePage {
         ("/console/deliveries", "Deliveries"), ("/console/feeds", "Feeds"), ("/console/status", "Status"),
     ]
 
-    /// Text made safe for HTML content and attribute values.
+    /// Text made safe for HTML content and attribute values. By Unicode scalar, not by Character: a
+    /// quote or `<` inside a grapheme cluster (`"` + U+0301, U+0600 + `<`) is still one to a browser.
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
+            case "'": out.append(contentsOf: "&#39;".unicodeScalars)
+            default: out.append(scalar)
             }
         }
-        return out
+        return String(out)
+    }
+
+    /// A story's URL when it is a web address (http or https), else nil: a `javascript:` or `data:`
+    /// URL from a submitted story never becomes a link.
+    static func webLink(_ url: String?) -> String? {
+        guard let url, let scheme = URL(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else { return nil }
+        return url
     }
 
     /// A search snippet with its `[matched]` words highlighted.
@@ -80,7 +87,8 @@ enum ConsolePage {
             status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+                HTTPField.Name("Content-Security-Policy")!:
+                    "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff",
             ],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))

@@ -79,18 +79,34 @@ struct ConsoleRoutes: Sendable {
         } catch let problem as APIProblem {
             return ConsolePage.render(
                 title: "Something went wrong", current: nil, signedIn: true,
-                body: #"<p class="error" role="alert">\#(ConsolePage.escape(problem.detail))</p><p><a href="javascript:history.back()">Back</a></p>"#,
+                body: #"<p class="error" role="alert">\#(ConsolePage.escape(problem.detail))</p><p><a href="/console/search">Back to search</a></p>"#,
                 status: problem.status)
         }
     }
 
-    /// The fields of an `application/x-www-form-urlencoded` body.
+    /// The fields of an `application/x-www-form-urlencoded` body, at most 64 KiB: `+` is a space, and
+    /// a field that is not valid percent-encoding is empty (never a crash: Foundation's
+    /// `URLComponents.percentEncodedQuery` setter traps on such text).
     static func form(_ request: Request, context: GatewayContext) async throws -> [String: String] {
-        let data = try await APIRoutes.body(request, context: context)
-        var components = URLComponents()
-        components.percentEncodedQuery = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: 64 << 10)
+        } catch {
+            throw APIProblem(.contentTooLarge, "too_large", "a console form is at most 64 KiB")
+        }
+        return parseForm(String(decoding: buffer.readableBytesView, as: UTF8.self))
+    }
+
+    static func parseForm(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
-        for item in components.queryItems ?? [] { fields[item.name] = item.value ?? "" }
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ part: Substring) -> String {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            fields[decoded(parts[0])] = parts.count > 1 ? decoded(parts[1]) : ""
+        }
         return fields
     }
 
@@ -110,6 +126,10 @@ struct ConsoleRoutes: Sendable {
     }
 
     func signIn(_ request: Request, context: GatewayContext) async throws -> Response {
+        // Another site must not sign a visitor in with a token of its own choosing.
+        guard Authenticator.isSameOrigin(request) else {
+            return Self.signInPage(error: "This sign-in did not come from the console's own page.")
+        }
         let token = (try await Self.form(request, context: context)["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         do {
             _ = try await stages.call("notify", .verifyToken(TokenVerifyRequest(token: token)), as: APIToken.self)
@@ -117,7 +137,9 @@ struct ConsoleRoutes: Sendable {
             return Self.signInPage(error: "That token is unknown, wrong or revoked.")
         }
         var response = Self.redirect("/console/search")
-        response.headers[.setCookie] = "\(Authenticator.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict"
+        // Secure behind a TLS proxy (which says so), so the browser sends it over HTTPS only.
+        let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "; Secure" : ""
+        response.headers[.setCookie] = "\(Authenticator.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict\(secure)"
         return response
     }
 
@@ -128,7 +150,8 @@ struct ConsoleRoutes: Sendable {
         let filters = SearchFilters(request)
         let text = filters.query(words)
         let sort = SearchRequest.Sort(rawValue: request.uri.queryParameters.get("sort").map { String($0) } ?? "") ?? .relevance
-        let page = max(1, Int(request.uri.queryParameters.get("page") ?? "1") ?? 1)
+        // The index skips at most 100,000 hits: page 10,000 of 10.
+        let page = min(10_000, max(1, Int(request.uri.queryParameters.get("page") ?? "1") ?? 1))
         let pageSize = 10
         var results = ""
         if !text.isEmpty {
@@ -173,7 +196,7 @@ struct ConsoleRoutes: Sendable {
     ) async throws -> String {
         let hits = result.hits.map { hit in
             let title =
-                hit.url.map { #"<a href="\#(ConsolePage.escape($0))" rel="noopener noreferrer">\#(ConsolePage.escape(hit.headline))</a>"# }
+                ConsolePage.webLink(hit.url).map { #"<a href="\#(ConsolePage.escape($0))" rel="noopener noreferrer">\#(ConsolePage.escape(hit.headline))</a>"# }
                 ?? ConsolePage.escape(hit.headline)
             let tags = (hit.entities.sorted { $0.key < $1.key }.flatMap { field, names in names.map { "\(field):\($0)" } } + hit.topics.map { "topic:\($0)" })
                 .prefix(8).map(ConsolePage.escape).joined(separator: " · ")
@@ -255,6 +278,8 @@ struct ConsoleRoutes: Sendable {
                 <select id="backfill" name="backfill"><option value="">nothing (from now on)</option><option value="24h">the last day</option><option value="7d">the last week</option><option value="30d">the last 30 days</option></select>
                 <label for="webhook">Webhook URL (optional)</label>
                 <input type="url" id="webhook" name="webhook" placeholder="https://example.org/hooks/news">
+                <label for="webhook-format">Webhook format</label>
+                <select id="webhook-format" name="webhookFormat"><option value="standard">Standard Webhooks (signed)</option><option value="slack">Slack</option><option value="teams">Microsoft Teams</option><option value="ntfy">ntfy topic</option></select>
                 <button type="button" id="preview-button" class="secondary" hidden>Preview</button>
                 <button type="submit" id="subscribe-button">Subscribe</button>
                 </form>
@@ -270,8 +295,10 @@ struct ConsoleRoutes: Sendable {
         _ = try APIProblem.parsed(query)
         let backfill = fields["backfill"].flatMap { $0.isEmpty ? nil : DateBound.window($0) }
         let webhook = fields["webhook"].flatMap { $0.isEmpty ? nil : $0 }
+        let format = webhook == nil ? nil : fields["webhookFormat"].flatMap(WebhookFormat.init(rawValue:))
         let result = try await stages.call(
-            "notify", .subscribe(SubscribeRequest(query: query, webhook: webhook, backfillSeconds: backfill, owner: caller.token.owner)),
+            "notify",
+            .subscribe(SubscribeRequest(query: query, webhook: webhook, backfillSeconds: backfill, owner: caller.token.owner, webhookFormat: format)),
             as: SubscribeResult.self, write: backfill != nil)
         var message = result.created ? "Subscribed: \(result.subscription.id)." : "Already subscribed: \(result.subscription.id)."
         if let backfilled = result.backfilled { message += " \(backfilled) alert\(backfilled == 1 ? "" : "s") from stored stories." }

@@ -27,6 +27,10 @@ struct LiveStreams: Sendable {
     /// Every stream now open, ended together when the gateway stops.
     let openStreams: OpenStreams
     let logger: Logger
+    /// The most streams one gateway serves: each is a reader group on every producer, which keeps 64.
+    static let maxStreams = 48
+    /// The most streams one token may have open.
+    static let maxStreamsPerToken = 8
     /// How often a quiet stream sends a comment, so proxies and clients know it is alive.
     static let keepAliveInterval: Duration = .seconds(15)
 
@@ -74,9 +78,15 @@ struct LiveStreams: Sendable {
         }
         let owned = OwnedSubscriptions(stages: stages, owner: caller.ownerFilter)
         try await owned.refresh()
-        return stream(
+        let authenticator = self.authenticator
+        return try stream(
             sources: stages.layout.feeds(of: "notify"), topicPrefix: only.map { StreamTopic.alert(subscriptionID: $0) } ?? StreamTopic.alertPrefix,
-            format: format, cursor: cursor, refresh: { try await owned.refresh() }
+            format: format, cursor: cursor, caller: caller,
+            stillAllowed: {
+                guard (try? await authenticator.caller(request, needs: .read)) != nil else { return false }
+                try? await owned.refresh()
+                return true
+            }
         ) { message in
             guard case .alert(let alert) = message.envelope.payload, await owned.contains(alert.subscriptionID) else { return nil }
             return ("alert", try JSONCoding.encoder().encode(alert))
@@ -84,11 +94,13 @@ struct LiveStreams: Sendable {
     }
 
     func stories(_ request: Request) async throws -> Response {
-        _ = try await authenticator.caller(request, needs: .read)
+        let caller = try await authenticator.caller(request, needs: .read)
         let format = try Self.format(request)
         let cursor = try Self.cursor(request)
-        return stream(
-            sources: stages.layout.feeds(of: "tag"), topicPrefix: StreamTopic.storyTagged, format: format, cursor: cursor, refresh: {}
+        let authenticator = self.authenticator
+        return try stream(
+            sources: stages.layout.feeds(of: "tag"), topicPrefix: StreamTopic.storyTagged, format: format, cursor: cursor, caller: caller,
+            stillAllowed: { (try? await authenticator.caller(request, needs: .read)) != nil }
         ) { message in
             guard case .taggedStory(let tagged) = message.envelope.payload else { return nil }
             return ("story", try JSONCoding.encoder().encode(tagged))
@@ -97,10 +109,18 @@ struct LiveStreams: Sendable {
 
     /// The streaming response: a feed reader bridged to the client through a bounded buffer.
     func stream(
-        sources: FeedSources, topicPrefix: String, format: Format, cursor: StreamCursor?,
-        refresh: @escaping @Sendable () async throws -> Void,
+        sources: FeedSources, topicPrefix: String, format: Format, cursor: StreamCursor?, caller: Caller,
+        stillAllowed: @escaping @Sendable () async -> Bool,
         event: @escaping @Sendable (InboundMessage) async throws -> (name: String, data: Data)?
-    ) -> Response {
+    ) throws(APIProblem) -> Response {
+        // Each stream is a reader group on every producer, which keeps at most 64 groups: a gateway
+        // serves at most `maxStreams`, and one token at most `maxStreamsPerToken`.
+        guard let registration = openStreams.reserve(token: caller.token.id, limit: Self.maxStreams, perToken: Self.maxStreamsPerToken) else {
+            throw APIProblem(
+                .tooManyRequests, "too_many_streams",
+                "this gateway serves \(Self.maxStreams) streams at most, \(Self.maxStreamsPerToken) per token; close one, or use another gateway")
+        }
+        let openStreams = self.openStreams
         let stallLimit = self.stallLimit
         let logger = self.logger
         let context = stages.context
@@ -109,6 +129,7 @@ struct LiveStreams: Sendable {
         let body = ResponseBody { writer in
             // No buffer of its own: an event is handed to the writer, or waits (and with it the feed
             // reader, whose window of 512 unacknowledged messages is all a stream holds in memory).
+            defer { openStreams.remove(registration) }
             let items = AsyncChannel<Item>()
             let state = StreamState(cursor ?? StreamCursor())
             let hello = FeedHello(
@@ -116,18 +137,22 @@ struct LiveStreams: Sendable {
                 start: .latest, durable: false, topicPrefix: topicPrefix)
             let consumer = FeedConsumer.start(
                 context: context, sources: sources, hello: hello, resumeAfter: (cursor ?? StreamCursor()).resumePoints(in: layout), logger: logger)
-            /// Hands `item` to the writer; false when the client took nothing for `stallLimit`: the
-            /// stream is then cut, and says where to resume.
+            /// Hands `item` to the writer; false when the client took nothing for `stallLimit` (the
+            /// stream is then cut) or the stream has ended. Once ended, nothing more counts as taken.
             let offer: @Sendable (Item) async -> Bool = { item in
+                guard !state.ended.load(ordering: .sequentiallyConsistent) else { return false }
                 let taken = await Self.send(item, to: items, within: stallLimit)
-                if !taken, !state.cut.exchange(true, ordering: .relaxed) {
+                if !taken, !state.ended.exchange(true, ordering: .sequentiallyConsistent) {
+                    state.cut.store(true, ordering: .sequentiallyConsistent)
                     Counter(label: "news_gateway_streams_cut_total").increment()
                     items.finish()
                 }
-                return taken
+                return taken && !state.ended.load(ordering: .sequentiallyConsistent)
             }
-            let registration = openStreams.add { items.finish() }
-            defer { openStreams.remove(registration) }
+            openStreams.attach(registration) {
+                state.ended.store(true, ordering: .sequentiallyConsistent)
+                items.finish()
+            }
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
@@ -155,7 +180,12 @@ struct LiveStreams: Sendable {
                     group.addTask {
                         while !Task.isCancelled {
                             try await Task.sleep(for: Self.keepAliveInterval)
-                            try? await refresh()
+                            // A token revoked while its stream is open ends the stream.
+                            guard await stillAllowed() else {
+                                state.ended.store(true, ordering: .sequentiallyConsistent)
+                                items.finish()
+                                return
+                            }
                             guard await offer(.keepAlive) else { return }
                         }
                     }
@@ -165,15 +195,21 @@ struct LiveStreams: Sendable {
                     }
                     for await item in items {
                         try await writer.write(ByteBuffer(bytes: Self.encode(item, format: format)))
+                        // What the client was given: the cut's cursor is the last event written, exactly.
+                        if case .event(_, let cursor, _) = item { state.written.withLock { $0 = cursor } }
                     }
-                    if state.cut.load(ordering: .relaxed) {
-                        let resume = state.position.withLock { $0.description }
+                    if state.cut.load(ordering: .sequentiallyConsistent) {
+                        let resume = state.written.withLock { $0 } ?? (cursor ?? StreamCursor()).description
                         let seconds = stallLimit.components.seconds
                         let reason = #"{"reason":"slow client: it took no event for \#(seconds) s","resume":"\#(resume)"}"#
                         try await writer.write(ByteBuffer(bytes: Self.encode(.event(name: "cut", cursor: resume, data: Data(reason.utf8)), format: format)))
                     }
                     try await writer.finish(nil)
                 }
+            } catch {
+                // The client went away (a write failed): the feed reader goes too.
+                await consumer.waitUntilClosed()
+                throw error
             }
             await consumer.waitUntilClosed()
         }
@@ -217,25 +253,35 @@ struct LiveStreams: Sendable {
 /// The streams being served, so that a stopping gateway can end them (each client then resumes from
 /// its last event, on this gateway when it is back or on another).
 final class OpenStreams: Sendable {
-    private let ends = Mutex<(next: Int, all: [Int: @Sendable () -> Void])>((0, [:]))
+    private struct Open {
+        var token: String
+        var end: (@Sendable () -> Void)?
+    }
+    private let streams = Mutex<(next: Int, all: [Int: Open])>((0, [:]))
 
-    /// Registers a stream's way to end; returns its key.
-    func add(_ end: @escaping @Sendable () -> Void) -> Int {
-        ends.withLock { state in
+    /// Reserves a place for a stream of `token`; nil when the gateway or the token has as many as it may.
+    func reserve(token: String, limit: Int, perToken: Int) -> Int? {
+        streams.withLock { state in
+            guard state.all.count < limit, state.all.values.filter({ $0.token == token }).count < perToken else { return nil }
             state.next += 1
-            state.all[state.next] = end
+            state.all[state.next] = Open(token: token)
             return state.next
         }
     }
 
+    /// Gives a reserved stream its way to end.
+    func attach(_ key: Int, end: @escaping @Sendable () -> Void) {
+        streams.withLock { $0.all[key]?.end = end }
+    }
+
     /// Forgets a stream that ended.
     func remove(_ key: Int) {
-        _ = ends.withLock { $0.all.removeValue(forKey: key) }
+        _ = streams.withLock { $0.all.removeValue(forKey: key) }
     }
 
     /// Ends every stream.
     func endAll() {
-        for end in ends.withLock({ Array($0.all.values) }) { end() }
+        for end in streams.withLock({ $0.all.values.compactMap(\.end) }) { end() }
     }
 }
 
@@ -254,6 +300,10 @@ struct StreamCloser: Service {
 final class StreamState: Sendable {
     /// Where the last event queued leaves the client.
     let position: Mutex<StreamCursor>
+    /// The cursor of the last event written to the client.
+    let written = Mutex<String?>(nil)
+    /// Set when the stream ends (cut, revoked, the gateway stopping): no later event counts as sent.
+    let ended = Atomic<Bool>(false)
     /// Set when the client fell behind and the stream is cut.
     let cut = Atomic<Bool>(false)
 

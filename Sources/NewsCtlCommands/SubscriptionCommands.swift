@@ -19,6 +19,11 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("POST each alert to this http(s) URL (Standard Webhooks: webhook-id, -timestamp, -signature).", valueName: "url"))
     var webhook: String?
 
+    @Option(
+        name: .customLong("webhook-format"),
+        help: ArgumentHelp("How the webhook is written: standard (signed), slack, teams or ntfy (an ntfy topic URL).", valueName: "format"))
+    var webhookFormat: String?
+
     @Option(help: ArgumentHelp("Also alert on matching stored stories of this window (30m, 24h, 7d, 2w).", valueName: "window"))
     var backfill: String?
 
@@ -32,6 +37,10 @@ struct SubscribeCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
+        if let webhookFormat {
+            guard WebhookFormat(rawValue: webhookFormat) != nil else { throw ValidationError("--webhook-format is standard, slack, teams or ntfy") }
+            guard webhook != nil else { throw ValidationError("--webhook-format needs --webhook URL") }
+        }
         if let backfill, DateBound.window(backfill) == nil {
             throw ValidationError("--backfill takes a window such as 30m, 24h, 7d or 2w, not \(backfill)")
         }
@@ -47,7 +56,9 @@ struct SubscribeCommand: AsyncParsableCommand {
             return
         }
         let result = try await options.call(
-            "notify", .subscribe(SubscribeRequest(query: text, webhook: webhook, backfillSeconds: seconds)), as: SubscribeResult.self,
+            "notify", .subscribe(
+                SubscribeRequest(query: text, webhook: webhook, backfillSeconds: seconds, webhookFormat: webhookFormat.flatMap(WebhookFormat.init(rawValue:)))),
+            as: SubscribeResult.self,
             context: context)
         if options.json {
             try printJSON(result)

@@ -83,7 +83,8 @@ public struct NotifyService: Service {
                                 throw ControlFailure(code: .badRequest, message: error.message)
                             }
                         }
-                        var result = try await store.subscribe(subscribe.query, webhook: subscribe.webhook, owner: subscribe.owner)
+                        var result = try await store.subscribe(
+                            subscribe.query, webhook: subscribe.webhook, owner: subscribe.owner, webhookFormat: subscribe.webhookFormat)
                         if result.created {
                             logger.info("subscribed", metadata: ["id": "\(result.subscription.id)", "query": "\(subscribe.query)"])
                         }

@@ -42,7 +42,7 @@ public final class SubscriptionStore: Sendable {
     }
 
     private static func subscriptionRows(_ db: Database) throws -> [Row] {
-        try Row.fetchAll(db, sql: "SELECT id, query, created_at, webhook_url, owner FROM subscription ORDER BY created_at")
+        try Row.fetchAll(db, sql: "SELECT id, query, created_at, webhook_url, owner, webhook_format FROM subscription ORDER BY created_at")
     }
 
     /// Reloads the subscriptions if another replica (or this one) changed them since the last load;
@@ -62,8 +62,7 @@ public final class SubscriptionStore: Sendable {
             let created = RFC3339.parse(row["created_at"]) ?? Date()
             loaded.append(
                 Active(
-                    subscription: Subscription(id: row["id"], query: text, createdAt: created, webhook: row["webhook_url"], owner: row["owner"]),
-                    query: query))
+                    subscription: Self.subscription(row), query: query))
         }
         let matching = Matching(subscriptions: loaded, percolator: Percolator(queries: loaded.map(\.query.root)))
         // Loads may race (requests are served concurrently): a newer version is never replaced by an older one.
@@ -148,6 +147,10 @@ public final class SubscriptionStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v6: webhook formats") { db in
+            // Slack, Teams and ntfy destinations beside the standard signed webhook; NULL is standard.
+            try db.execute(sql: "ALTER TABLE subscription ADD COLUMN webhook_format TEXT")
+        }
         return migrator
     }
 
@@ -160,7 +163,9 @@ public final class SubscriptionStore: Sendable {
     /// Stores a subscription, or returns the existing one with the same canonical query (and webhook).
     /// A new subscription with a webhook gets a signing secret, returned this once.
     /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.
-    public func subscribe(_ text: String, webhook: String? = nil, owner: String? = nil) async throws -> SubscribeResult {
+    public func subscribe(
+        _ text: String, webhook: String? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil
+    ) async throws -> SubscribeResult {
         let query: Query
         do {
             query = try Query(text)
@@ -168,19 +173,25 @@ public final class SubscriptionStore: Sendable {
             throw ControlFailure(code: .badQuery, message: "bad query \"\(text)\": \(error)")
         }
         // The same query with another webhook, or of another owner, is another subscription.
+        let format = webhookFormat == .standard ? nil : webhookFormat
         let canonical = (owner.map { "[\($0)] " } ?? "") + query.description + (webhook.map { " -> " + $0 } ?? "")
-        let candidate = Subscription(id: Subscription.newID(), query: text, webhook: webhook, owner: owner)
+            + (format.map { " as " + $0.rawValue } ?? "")
+        let candidate = Subscription(id: Subscription.newID(), query: text, webhook: webhook, owner: owner, webhookFormat: format)
         let secret = webhook.map { _ in WebhookSignature.newSecret() }
         let result = try await pool.write { db -> SubscribeResult in
             if let row = try Row.fetchOne(
-                db, sql: "SELECT id, query, created_at, webhook_url, owner FROM subscription WHERE canonical = ?", arguments: [canonical])
+                db, sql: "SELECT id, query, created_at, webhook_url, owner, webhook_format FROM subscription WHERE canonical = ?",
+                arguments: [canonical])
             {
                 let existing = Self.subscription(row)
                 return SubscribeResult(subscription: existing, created: false)
             }
             try db.execute(
-                sql: "INSERT INTO subscription (id, query, canonical, created_at, webhook_url, webhook_secret, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt), webhook, secret, owner])
+                sql: """
+                    INSERT INTO subscription (id, query, canonical, created_at, webhook_url, webhook_secret, owner, webhook_format)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt), webhook, secret, owner, format?.rawValue])
             try Self.bumpVersion(db)
             return SubscribeResult(subscription: candidate, created: true, webhookSecret: secret)
         }
@@ -195,7 +206,7 @@ public final class SubscriptionStore: Sendable {
         let removed = try await pool.write { db -> Subscription? in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, query, created_at, webhook_url, owner FROM subscription WHERE id = ?", arguments: [id]),
+                    db, sql: "SELECT id, query, created_at, webhook_url, owner, webhook_format FROM subscription WHERE id = ?", arguments: [id]),
                 owner == nil || row["owner"] == owner
             else {
                 return nil
@@ -214,7 +225,7 @@ public final class SubscriptionStore: Sendable {
     static func subscription(_ row: Row) -> Subscription {
         Subscription(
             id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date(), webhook: row["webhook_url"],
-            owner: row["owner"])
+            owner: row["owner"], webhookFormat: (row["webhook_format"] as String?).flatMap(WebhookFormat.init(rawValue:)))
     }
 
     /// The subscriptions of `owner`, or every one when `owner` is nil, oldest first.
@@ -248,12 +259,12 @@ public final class SubscriptionStore: Sendable {
         guard !alerts.isEmpty else { return 0 }
         let encoder = JSONCoding.encoder()
         let rows = try alerts.map { alert in
-            (alert, String(decoding: try encoder.encode(alert), as: UTF8.self), String(decoding: try encoder.encode(WebhookBody(alert)), as: UTF8.self))
+            (alert, String(decoding: try encoder.encode(alert), as: UTF8.self))
         }
         let now = Date().timeIntervalSince1970
         return try await pool.write { db in
             var inserted = 0
-            for (alert, json, body) in rows {
+            for (alert, json) in rows {
                 try db.execute(
                     sql: """
                         INSERT INTO alert (id, subscription_id, story_id, created_at, alert_json) VALUES (?, ?, ?, ?, ?)
@@ -263,10 +274,13 @@ public final class SubscriptionStore: Sendable {
                 guard db.changesCount > 0 else { continue }
                 inserted += 1
                 guard
-                    let url = try String.fetchOne(
-                        db, sql: "SELECT webhook_url FROM subscription WHERE id = ? AND webhook_url IS NOT NULL", arguments: [alert.subscriptionID])
+                    let hook = try Row.fetchOne(
+                        db, sql: "SELECT webhook_url, webhook_format FROM subscription WHERE id = ? AND webhook_url IS NOT NULL",
+                        arguments: [alert.subscriptionID])
                 else { continue }
-                try WebhookOutbox.enqueue(db, alert: alert, url: url, body: body, now: now)
+                let format = (hook["webhook_format"] as String?).flatMap(WebhookFormat.init(rawValue:)) ?? .standard
+                let delivery = try WebhookPayload.render(alert, format: format, url: hook["webhook_url"])
+                try WebhookOutbox.enqueue(db, alert: alert, url: delivery.url, body: delivery.body, now: now)
             }
             return inserted
         }

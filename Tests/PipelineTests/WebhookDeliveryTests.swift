@@ -129,3 +129,68 @@ struct SlowReceiverTests {
         }
     }
 }
+
+/// Chat and push destinations: the same outbox and retries, each in its service's own format.
+@Suite("Slack, Teams and ntfy destinations", .serialized)
+struct ChatDestinationTests {
+    @Test("an alert reaches a Slack-compatible, a Teams-compatible and an ntfy receiver, each in its format, with the headline, link and why")
+    func chatFormats() async throws {
+        try await PipelineHarness.with { pipeline in
+            let server = try await TestFeedServer.start(in: pipeline)
+            for stage in ["ingest", "tag", "index"] { try pipeline.start(stage) }
+            try pipeline.start("notify", ["--webhook-allow", "127.0.0.0/8", "--webhook-retry-base", "0.3"])
+            #expect(try await pipeline.newsctl("status", ["--wait", "30"], timeout: .seconds(40)).status == 0, "\(pipeline.logs())")
+            let refused = try await pipeline.newsctl("subscribe", ["--webhook-format", "slack", "storm"])
+            #expect(refused.status != 0 && refused.stderr.contains("--webhook"), "a format without a webhook: \(refused.stderr)")
+            for (format, path) in [("slack", "/hooks/slack"), ("teams", "/hooks/teams"), ("ntfy", "/ntfy/newsroom")] {
+                let made = try await pipeline.newsctl("subscribe", ["--webhook", server.url(path), "--webhook-format", format, "storm"])
+                #expect(made.status == 0, "\(format): \(made.stderr)")
+            }
+            // The receiver is down for Slack at first: the same retries as any webhook.
+            try await server.setHookStatus("slack", 503)
+            let file = try pipeline.write(
+                "chat.jsonl",
+                #"{"id": "chat-1", "headline": "Winter storm closes schools & roads", "url": "https://news.example/storm", "body": "Snow fell overnight.", "source": "Weather Desk"}"#
+                    + "\n")
+            #expect(try await pipeline.newsctl("publish", [file.path]).status == 0)
+            #expect(try await eventually { try await server.requests(for: "/hooks/slack", method: "POST").count >= 1 })
+            try await server.setHookStatus("slack", 200)
+
+            func delivered(_ path: String) async throws -> [String: Any]? {
+                guard let request = try await server.requests(for: path, method: "POST").last(where: { $0.status == 200 }),
+                    let body = request.body
+                else { return nil }
+                return try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            }
+            #expect(try await eventually(timeout: .seconds(30)) {
+                let slack = try await delivered("/hooks/slack")
+                let teams = try await delivered("/hooks/teams")
+                let ntfy = try await delivered("/ntfy/")
+                return slack != nil && teams != nil && ntfy != nil
+            }, "\(pipeline.logs())")
+
+            let slack = try #require(try await delivered("/hooks/slack"))
+            #expect((slack["text"] as? String)?.contains("Winter storm closes schools &amp; roads") == true, "Slack text, escaped: \(slack["text"] ?? "")")
+            let blocks = try #require(slack["blocks"] as? [[String: Any]])
+            let section = try #require((blocks.first?["text"] as? [String: Any])?["text"] as? String)
+            #expect(section.contains("<https://news.example/storm|Winter storm closes schools &amp; roads>"), "Slack mrkdwn link: \(section)")
+            #expect(blocks.contains { $0["type"] as? String == "context" }, "the why-lines")
+
+            let teams = try #require(try await delivered("/hooks/teams"))
+            #expect(teams["type"] as? String == "message")
+            let attachment = try #require((teams["attachments"] as? [[String: Any]])?.first)
+            #expect(attachment["contentType"] as? String == "application/vnd.microsoft.card.adaptive")
+            let card = try #require(attachment["content"] as? [String: Any])
+            #expect(card["type"] as? String == "AdaptiveCard")
+            #expect(((card["actions"] as? [[String: Any]])?.first?["url"] as? String) == "https://news.example/storm")
+
+            let ntfy = try #require(try await delivered("/ntfy/"))
+            #expect(ntfy["topic"] as? String == "newsroom" && ntfy["title"] as? String == "Winter storm closes schools & roads")
+            #expect(ntfy["click"] as? String == "https://news.example/storm")
+            #expect((ntfy["message"] as? String)?.contains("matched storm") == true, "ntfy message: \(ntfy["message"] ?? "")")
+
+            let slackAttempts = try await server.requests(for: "/hooks/slack", method: "POST")
+            #expect(slackAttempts.filter { $0.status == 200 }.count == 1, "delivered once: \(slackAttempts.map(\.status))")
+        }
+    }
+}

@@ -165,12 +165,17 @@ public struct SubscribeRequest: Codable, Sendable, Hashable {
     public var backfillSeconds: Int?
     /// Who owns it (the gateway's token owner); nil for a local subscription.
     public var owner: String?
+    /// How the webhook's body is written (Slack, Teams, ntfy); nil is the standard signed webhook.
+    public var webhookFormat: WebhookFormat?
     /// Creates a request.
-    public init(query: String, webhook: String? = nil, backfillSeconds: Int? = nil, owner: String? = nil) {
+    public init(
+        query: String, webhook: String? = nil, backfillSeconds: Int? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil
+    ) {
         self.query = query
         self.webhook = webhook
         self.backfillSeconds = backfillSeconds
         self.owner = owner
+        self.webhookFormat = webhookFormat
     }
 }
 

@@ -43,6 +43,9 @@ extension ControlRequest {
         case .subscribe(let subscribe):
             try Self.check(subscribe.webhook?.utf8.count ?? 0, "the length of webhook", in: 0...StoryLimits.urlBytes)
             try Self.check(subscribe.owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
+            if subscribe.webhookFormat != nil && subscribe.webhook == nil {
+                throw ControlFailure(code: .badRequest, message: "webhookFormat needs a webhook URL")
+            }
             if let seconds = subscribe.backfillSeconds {
                 try Self.check(seconds, "backfillSeconds", in: 1...(366 * 86_400))
             }

@@ -12,14 +12,19 @@ public struct Subscription: Codable, Sendable, Hashable {
     public var webhook: String?
     /// Who owns it: the owner of the API token that made it; nil for a local one (newsctl).
     public var owner: String?
+    /// How the webhook's body is written; nil is ``WebhookFormat/standard``.
+    public var webhookFormat: WebhookFormat?
 
     /// Creates a subscription.
-    public init(id: String, query: String, createdAt: Date = Date(), webhook: String? = nil, owner: String? = nil) {
+    public init(
+        id: String, query: String, createdAt: Date = Date(), webhook: String? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil
+    ) {
         self.id = id
         self.query = query
         self.createdAt = createdAt
         self.webhook = webhook
         self.owner = owner
+        self.webhookFormat = webhookFormat
     }
 
     /// A new random subscription id.

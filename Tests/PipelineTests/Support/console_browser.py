@@ -14,6 +14,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -54,8 +55,9 @@ def shot(name):
 
 
 def wait_for(condition, what, seconds=30):
+    # A page being replaced (a form posted) makes elements stale for a moment: look again.
     try:
-        return WebDriverWait(driver, seconds).until(condition)
+        return WebDriverWait(driver, seconds, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
     except Exception:
         fail(f"timed out waiting for {what}")
 

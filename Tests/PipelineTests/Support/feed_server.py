@@ -15,6 +15,7 @@ line of stdout. Standard library only.
   GET  /endless              a body that never ends, as fast as the client reads
   PUT  /hooks/NAME           sets the status POSTs to /hooks/NAME answer with (the body, such as 503)
   POST /hooks/NAME           a webhook receiver: logged with its webhook-* headers and body; 200 by default
+  POST /NAME/                the same, as an ntfy server's root (ntfy's JSON publishing posts there)
   GET  /_log                 every request so far, as JSON
 """
 import hashlib
@@ -140,6 +141,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         parts = urlsplit(self.path).path.strip("/").split("/")
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if len(parts) == 1 and parts[0]:
+            # An ntfy server's root under a path (/NAME/): ntfy's JSON publishing posts there.
+            parts = ["hooks", parts[0]]
         if len(parts) != 2 or parts[0] != "hooks":
             return self.send(404)
         with lock:

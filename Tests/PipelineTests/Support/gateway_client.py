@@ -255,6 +255,43 @@ call("POST", "/v1/subscriptions", token=carol, body={"query": "topic:economy"}, 
 check(len(call("GET", "/v1/subscriptions", token=ADMIN)[1]) == before, "a revoked token's request had an effect")
 call("DELETE", f"/v1/subscriptions/{bobs['subscription']['id']}", token=BOB, expect=200)
 
+# --- hostile browsers and input ----------------------------------------------------------------
+def raw(method, path, body=b"", headers=None):
+    request = urllib.request.Request(BASE + path, data=body if method != "GET" else None, method=method)
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+# A form body that is not valid percent-encoding is refused, never a crash.
+for body in (b"token=a b", b"token=%zz%", b"token=x\r\n#<"):
+    status, _ = raw("POST", "/console/sign-in", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    check(status in (200, 401), f"sign-in with {body!r}: {status}")
+call("GET", "/healthz", expect=200)
+cookie = {"Cookie": f"news_token={ALICE}"}
+status, _ = raw("GET", "/console/search?q=iran&page=9223372036854775807", headers=cookie)
+check(status == 200, f"a huge page number: {status}")
+# The console's cookie does not let another site write.
+status, problem = call("POST", "/v1/subscriptions", body={"query": "place:Oman"}, headers={**cookie, "Origin": "https://evil.example"}, expect=403)
+check(problem.get("title") == "cross_site", f"a cross-site write: {problem}")
+call("POST", "/v1/subscriptions", body={"query": "place:Oman"}, headers={**cookie, "Sec-Fetch-Site": "same-origin"}, expect=201)
+# A story URL that is not a web address never becomes a link, and markup in a headline is text.
+call("POST", "/v1/stories", token=ALICE, expect=200, body={
+    "id": "gw-hostile-1", "headline": 'Oman port \u0022\u0301><b>bold</b> reopens', "url": "javascript:alert(1)",
+    "body": "Oman port reopens at Duqm after the storm."})
+eventually(lambda: call("GET", "/v1/search?q=duqm", token=ALICE)[1].get("total", 0) >= 1, what="the hostile story")
+status, page = raw("GET", "/console/search?q=duqm", headers=cookie)
+check(status == 200 and "javascript:" not in page and "<b>bold</b>" not in page, "the console links or renders a hostile story")
+# A token may hold 8 streams at once; the ninth is refused.
+dave = call("POST", "/v1/tokens", token=ADMIN, body={"scopes": ["read"], "owner": "dave"}, expect=201)[1]["token"]
+held = [Stream("/v1/stories/stream", dave) for _ in range(8)]
+call("GET", "/v1/stories/stream", token=dave, expect=429)
+for stream in held:
+    stream.close()
+
 # --- every operation in the document was called -----------------------------------------------
 documented = {(method, path) for path, item in SPEC["paths"].items() for method in item if method in ("get", "post", "delete", "put", "patch")}
 missing = documented - called

@@ -12,7 +12,7 @@ function element(tag, attributes, text) {
 function alertItem(alert) {
   const item = element("li", { "data-alert": alert.id, "data-story": alert.story.id });
   const title = element("strong");
-  if (alert.story.url) {
+  if (alert.story.url && /^https?:\/\//i.test(alert.story.url)) {
     title.appendChild(element("a", { href: alert.story.url, rel: "noopener noreferrer" }, alert.story.headline));
   } else {
     title.textContent = alert.story.headline;
