@@ -46,9 +46,10 @@ install: build-release ## Put the six programs (ingest, tag, index, notify, news
 	done; true
 	@echo "installed ingest, tag, index, notify, newsctl and gateway in $(DESTDIR)$(PREFIX)/bin"
 
-run: build-release ## Start the pipeline (TAG_REPLICAS=N etc. for replicas) and stream the sample stories through it
+run: build-release ## Start the pipeline (TAG_REPLICAS=N for replicas, NOTIFY_FLAGS='--smtp-url …' for a stage's options) and stream the sample stories through it
 	@echo "==> starting the stages (run directory: $(RUN_DIR))"
-	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/pipeline.sh start
+	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) NOTIFY_FLAGS="$(NOTIFY_FLAGS)" INGEST_FLAGS="$(INGEST_FLAGS)" TAG_FLAGS="$(TAG_FLAGS)" \
+	  INDEX_FLAGS="$(INDEX_FLAGS)" scripts/pipeline.sh start
 	@BIN_DIR=$(RELEASE_BIN) RUN_DIR=$(RUN_DIR) scripts/demo.sh
 
 stop: ## Stop the pipeline started by make run

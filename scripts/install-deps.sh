@@ -16,6 +16,8 @@ if [ "${1:-run}" = "test" ]; then
   packages+=(chromium chromium-driver)
   # A stream follower in the shutdown test, and the README's examples.
   packages+=(curl)
+  # The e-mail tests make a certificate for their SMTP server.
+  packages+=(openssl)
 fi
 
 missing=()
@@ -41,9 +43,10 @@ if [ "${1:-run}" = "test" ]; then
   # From PyPI: the gateway's contract test validates every response against docs/openapi.yaml
   # (jsonschema, pyyaml), the console test drives Chromium (selenium), and the metrics test parses
   # every process's /metrics with Prometheus's own parser (prometheus-client).
-  if ! python3 -c "import jsonschema, yaml, selenium, prometheus_client" 2>/dev/null; then
-    echo "==> installing jsonschema, pyyaml, selenium and prometheus-client for python3"
-    python3 -m pip install -q --disable-pip-version-check jsonschema pyyaml selenium prometheus-client
+  # aiosmtpd is the real SMTP server the e-mail tests send to.
+  if ! python3 -c "import jsonschema, yaml, selenium, prometheus_client, aiosmtpd" 2>/dev/null; then
+    echo "==> installing jsonschema, pyyaml, selenium, prometheus-client and aiosmtpd for python3"
+    python3 -m pip install -q --disable-pip-version-check jsonschema pyyaml selenium prometheus-client aiosmtpd
   fi
 fi
 

@@ -40,7 +40,10 @@ start() {
         continue
       fi
       # Metrics on a free loopback port each; the URL is written to run/<instance>.metrics.
-      nohup "$BIN_DIR/$stage" --run-dir "$RUN_DIR" --instance "$instance" --metrics 127.0.0.1:0 >> "$RUN_DIR/$instance.log" 2>&1 &
+      # NOTIFY_FLAGS (and INGEST_FLAGS, TAG_FLAGS, INDEX_FLAGS) pass options through, such as --smtp-url.
+      flags_variable="$(echo "$stage" | tr '[:lower:]' '[:upper:]')_FLAGS"
+      # shellcheck disable=SC2086
+      nohup "$BIN_DIR/$stage" --run-dir "$RUN_DIR" --instance "$instance" --metrics 127.0.0.1:0 ${!flags_variable:-} >> "$RUN_DIR/$instance.log" 2>&1 &
       echo $! > "$pidfile"
       started+=("$instance")
       echo "    started $instance (pid $!, log $RUN_DIR/$instance.log)"

@@ -170,6 +170,8 @@ struct APIRoutes: Sendable {
         var webhook: String?
         /// standard (signed), slack, teams or ntfy.
         var webhookFormat: WebhookFormat?
+        /// An address to e-mail each alert to, instead of a webhook.
+        var email: String?
         /// A window such as `7d`: also alert on the stored stories of that window.
         var backfill: String?
         /// Count what the window (`backfill`, default 7d) would have matched, and save nothing.
@@ -203,7 +205,8 @@ struct APIRoutes: Sendable {
             "notify",
             .subscribe(
                 SubscribeRequest(
-                    query: body.query, webhook: body.webhook, backfillSeconds: seconds, owner: caller.token.owner, webhookFormat: body.webhookFormat)),
+                    query: body.query, webhook: body.webhook, backfillSeconds: seconds, owner: caller.token.owner, webhookFormat: body.webhookFormat,
+                    email: body.email)),
             as: SubscribeResult.self, write: seconds != nil)
         return try JSONResponse.make(result, status: result.created ? .created : .ok)
     }

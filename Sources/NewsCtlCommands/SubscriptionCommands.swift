@@ -19,6 +19,9 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("POST each alert to this http(s) URL (Standard Webhooks: webhook-id, -timestamp, -signature).", valueName: "url"))
     var webhook: String?
 
+    @Option(help: ArgumentHelp("E-mail each alert to this address (notify needs --smtp-url and --smtp-from).", valueName: "address"))
+    var email: String?
+
     @Option(
         name: .customLong("webhook-format"),
         help: ArgumentHelp("How the webhook is written: standard (signed), slack, teams or ntfy (an ntfy topic URL).", valueName: "format"))
@@ -57,7 +60,9 @@ struct SubscribeCommand: AsyncParsableCommand {
         }
         let result = try await options.call(
             "notify", .subscribe(
-                SubscribeRequest(query: text, webhook: webhook, backfillSeconds: seconds, webhookFormat: webhookFormat.flatMap(WebhookFormat.init(rawValue:)))),
+                SubscribeRequest(
+                    query: text, webhook: webhook, backfillSeconds: seconds, webhookFormat: webhookFormat.flatMap(WebhookFormat.init(rawValue:)),
+                    email: email)),
             as: SubscribeResult.self,
             context: context)
         if options.json {

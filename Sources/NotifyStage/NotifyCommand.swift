@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HTTPClient
 import NewsModel
 import NewsTransport
@@ -43,6 +44,30 @@ public struct NotifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Attempts before a webhook delivery becomes a dead letter.", valueName: "n"))
     var webhookMaxAttempts = 10
 
+    @Option(help: ArgumentHelp("The SMTP server for e-mail alerts: smtp://host:587 (STARTTLS required) or smtps://host:465.", valueName: "url"))
+    var smtpURL: String?
+
+    @Option(help: ArgumentHelp("The address e-mail alerts come from.", valueName: "address"))
+    var smtpFrom: String?
+
+    @Option(help: ArgumentHelp("A file with the SMTP user name on its first line and the password on its second (never on the command line).", valueName: "file"))
+    var smtpCredentials: String?
+
+    @Flag(help: "Allow an smtp:// server without STARTTLS (a local server, tests).")
+    var smtpAllowPlaintext = false
+
+    @Option(help: ArgumentHelp("A CA bundle to trust for the SMTP server (a private or test certificate).", valueName: "file"))
+    var smtpCA: String?
+
+    @Option(help: ArgumentHelp("Seconds one e-mail may take, connection to the server's last reply (connecting: at most 10).", valueName: "seconds"))
+    var smtpTimeout: Double = 30
+
+    @Option(help: ArgumentHelp("The most e-mail alerts one recipient gets in an hour; the rest wait, none is dropped.", valueName: "n"))
+    var smtpMaxPerHour = 30
+
+    @Option(help: ArgumentHelp("Where recipients unsubscribe, for the List-Unsubscribe header (https: one-click too).", valueName: "url"))
+    var smtpUnsubscribeURL: String?
+
     @Option(help: ArgumentHelp("Also append every alert to this JSON Lines file.", valueName: "path"))
     var alertsFile: String?
 
@@ -57,9 +82,40 @@ public struct NotifyCommand: AsyncParsableCommand {
         for cidr in webhookAllow {
             do { _ = try CIDR(cidr) } catch { throw ValidationError("--webhook-allow: \(error)") }
         }
+        if (smtpURL == nil) != (smtpFrom == nil) { throw ValidationError("--smtp-url and --smtp-from go together") }
+        if let smtpURL, !(smtpURL.hasPrefix("smtp://") || smtpURL.hasPrefix("smtps://")) {
+            throw ValidationError("--smtp-url is smtp://host:port or smtps://host:port, not \(smtpURL)")
+        }
+        guard smtpTimeout > 0 && smtpTimeout <= 600 else { throw ValidationError("--smtp-timeout must be above 0 and at most 600 seconds") }
+        guard smtpMaxPerHour >= 1 else { throw ValidationError("--smtp-max-per-hour must be 1 or more") }
         guard webhookRetryBase > 0, webhookMaxAttempts >= 1 else {
             throw ValidationError("--webhook-retry-base must be above 0 and --webhook-max-attempts at least 1")
         }
+    }
+
+    /// Webhook and e-mail delivery as the options say; the SMTP credentials come from their file.
+    func policy() throws -> WebhookPolicy {
+        var policy = WebhookPolicy(retryBase: webhookRetryBase, maximumAttempts: webhookMaxAttempts)
+        if let smtpURL, let smtpFrom {
+            var username: String?
+            var password: String?
+            if let smtpCredentials {
+                guard let text = try? String(contentsOfFile: smtpCredentials, encoding: .utf8) else {
+                    throw ValidationError("cannot read --smtp-credentials \(smtpCredentials)")
+                }
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                guard lines.count >= 2, !lines[0].isEmpty else {
+                    throw ValidationError("--smtp-credentials needs the user name on its first line and the password on its second")
+                }
+                (username, password) = (lines[0], lines[1])
+            }
+            policy.mail = SMTPSettings(
+                url: smtpURL, from: smtpFrom, username: username, password: password, allowPlaintext: smtpAllowPlaintext, caFile: smtpCA,
+                connectTimeout: .milliseconds(Int(min(10, smtpTimeout) * 1000)), timeout: .milliseconds(Int(smtpTimeout * 1000)))
+        }
+        policy.mailPerHour = smtpMaxPerHour
+        policy.unsubscribeURL = smtpUnsubscribeURL
+        return policy
     }
 
     public func run() async throws {
@@ -75,7 +131,7 @@ public struct NotifyCommand: AsyncParsableCommand {
                 feed: feed ?? layout.feed(instance), live: publish ?? layout.live(instance),
                 control: control ?? layout.control(instance), dataDirectory: stage.resolvedDataDirectory,
                 retention: stage.retention, webhookGuard: AddressGuard(allowed: try webhookAllow.map { try CIDR($0) }),
-                webhookPolicy: WebhookPolicy(retryBase: webhookRetryBase, maximumAttempts: webhookMaxAttempts), alertsFile: alertsFile,
+                webhookPolicy: try policy(), alertsFile: alertsFile,
                 indexControls: { [indexControls] in indexControls.isEmpty ? layout.controls(of: "index") : indexControls }),
             exitWithParent: stage.exitWithParent, metrics: stage.metrics,
             metricsAddressFile: stage.metricsAddressFile(stage: "notify"))

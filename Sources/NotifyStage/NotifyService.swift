@@ -83,8 +83,10 @@ public struct NotifyService: Service {
                                 throw ControlFailure(code: .badRequest, message: error.message)
                             }
                         }
+                        // An e-mail subscription's destination is its mailto: address, in the same outbox.
+                        let destination = subscribe.email.map { "mailto:" + $0 } ?? subscribe.webhook
                         var result = try await store.subscribe(
-                            subscribe.query, webhook: subscribe.webhook, owner: subscribe.owner, webhookFormat: subscribe.webhookFormat)
+                            subscribe.query, webhook: destination, owner: subscribe.owner, webhookFormat: subscribe.webhookFormat)
                         if result.created {
                             logger.info("subscribed", metadata: ["id": "\(result.subscription.id)", "query": "\(subscribe.query)"])
                         }

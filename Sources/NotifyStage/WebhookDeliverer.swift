@@ -21,6 +21,12 @@ public struct WebhookPolicy: Sendable {
     public var concurrency: Int
     /// Deliveries attempted at once to one receiver (scheme, host and port).
     public var perDestination: Int
+    /// Where e-mail alerts (`mailto:` destinations) are sent from, if notify has an SMTP server.
+    public var mail: SMTPSettings?
+    /// The most e-mails one recipient gets in an hour; the rest wait for the next hour, none is dropped.
+    public var mailPerHour = 30
+    /// Where a recipient unsubscribes, for `List-Unsubscribe` (with an https URL, one-click too).
+    public var unsubscribeURL: String?
 
     /// Creates a policy.
     public init(
@@ -98,6 +104,8 @@ struct WebhookDeliverer {
                 try await store.outbox.markDelivered(delivery.id)
                 counters.increment("webhooks_delivered")
                 Counter(label: "news_webhook_deliveries_total", dimensions: [("outcome", "delivered")]).increment()
+            case .postponed:
+                return
             case .failed(let reason, let permanent):
                 let attempts = delivery.attempts + 1
                 let dead = permanent || attempts >= policy.maximumAttempts
@@ -118,10 +126,38 @@ struct WebhookDeliverer {
     private enum Outcome {
         case delivered
         case failed(String, permanent: Bool)
+        case postponed
+    }
+
+    /// An alert by e-mail: over the recipient's hourly rate it waits for the next hour; a 5xx refusal is
+    /// a dead letter, anything else is retried like a webhook.
+    private func mail(_ delivery: ClaimedDelivery) async -> Outcome {
+        guard let settings = policy.mail else {
+            return .failed("notify has no SMTP server (--smtp-url and --smtp-from)", permanent: false)
+        }
+        let recipient = String(delivery.url.dropFirst("mailto:".count))
+        do {
+            let sent = try await store.outbox.deliveredCount(to: delivery.url, since: Date().addingTimeInterval(-3600))
+            if sent >= policy.mailPerHour {
+                try await store.outbox.postpone(
+                    delivery.id, until: Date().addingTimeInterval(Double.random(in: 300...900)),
+                    reason: "\(recipient) had \(sent) e-mails in the last hour (at most \(policy.mailPerHour)); waiting")
+                return .postponed
+            }
+            let alert = try JSONCoding.decoder().decode(WebhookBody.self, from: delivery.body).data
+            let message = AlertMail.message(alert, from: settings.from, to: recipient, unsubscribeURL: policy.unsubscribeURL)
+            try await SMTPClient.send(message, to: recipient, settings: settings)
+            return .delivered
+        } catch let error as SMTPError {
+            return .failed(error.message, permanent: error.permanent)
+        } catch {
+            return .failed("\(error)", permanent: false)
+        }
     }
 
     private func send(_ delivery: ClaimedDelivery) async -> Outcome {
         guard let secret = delivery.secret else { return .failed("the subscription was removed", permanent: true) }
+        if delivery.url.hasPrefix("mailto:") { return await mail(delivery) }
         let url = delivery.url
         let target: AddressGuard.Target
         switch await guardrail.checkOffPool(url) {

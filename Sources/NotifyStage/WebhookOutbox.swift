@@ -111,6 +111,23 @@ public struct WebhookOutbox: Sendable {
         }
     }
 
+    /// Puts a delivery off until `until` without counting an attempt (a recipient over its rate).
+    func postpone(_ id: String, until: Date, reason: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE delivery SET next_attempt_at = ?, last_error = ? WHERE id = ?", arguments: [until.timeIntervalSince1970, reason, id])
+        }
+    }
+
+    /// How many deliveries to `url` were delivered since `since`.
+    func deliveredCount(to url: String, since: Date) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM delivery WHERE url = ? AND state = 'delivered' AND delivered_at >= ?",
+                arguments: [url, RFC3339.format(since)]) ?? 0
+        }
+    }
+
     /// Records a failed attempt: retried at `retryAt`, or a dead letter when `retryAt` is nil.
     func markFailed(_ id: String, error: String, retryAt: Date?) async throws {
         try await pool.write { db in

@@ -167,15 +167,26 @@ public struct SubscribeRequest: Codable, Sendable, Hashable {
     public var owner: String?
     /// How the webhook's body is written (Slack, Teams, ntfy); nil is the standard signed webhook.
     public var webhookFormat: WebhookFormat?
+    /// An address to e-mail each alert to (through notify's SMTP server), instead of a webhook.
+    public var email: String?
     /// Creates a request.
     public init(
-        query: String, webhook: String? = nil, backfillSeconds: Int? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil
+        query: String, webhook: String? = nil, backfillSeconds: Int? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil,
+        email: String? = nil
     ) {
         self.query = query
         self.webhook = webhook
         self.backfillSeconds = backfillSeconds
         self.owner = owner
         self.webhookFormat = webhookFormat
+        self.email = email
+    }
+
+    /// Whether `address` is one mailbox, `local@domain`, with nothing a mail header could be split on.
+    public static func isMailbox(_ address: String) -> Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && address.utf8.count <= 254
+            && !address.contains(where: { $0.isWhitespace || "<>,;:\"()[]\\".contains($0) || $0.isNewline })
     }
 }
 

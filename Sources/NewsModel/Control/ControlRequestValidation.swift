@@ -43,6 +43,10 @@ extension ControlRequest {
         case .subscribe(let subscribe):
             try Self.check(subscribe.webhook?.utf8.count ?? 0, "the length of webhook", in: 0...StoryLimits.urlBytes)
             try Self.check(subscribe.owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
+            if let email = subscribe.email {
+                guard SubscribeRequest.isMailbox(email) else { throw ControlFailure(code: .badRequest, message: "\(email.prefix(100)) is not an e-mail address") }
+                guard subscribe.webhook == nil else { throw ControlFailure(code: .badRequest, message: "give a webhook or an e-mail address, not both") }
+            }
             if subscribe.webhookFormat != nil && subscribe.webhook == nil {
                 throw ControlFailure(code: .badRequest, message: "webhookFormat needs a webhook URL")
             }
