@@ -82,9 +82,6 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 /// Makes HTTP requests with libcurl, each on a dedicated thread (never on the cooperative pool),
 /// stopping early when the waiting task is cancelled.
 public enum HTTPClient {
-    /// libcurl's process-wide set-up, done once before the first transfer.
-    private static let setUp: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
-
     /// Reason phrases of common statuses, for messages.
     public static let reasons = [
         204: "No Content", 301: "Moved Permanently", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
@@ -118,7 +115,7 @@ public enum HTTPClient {
         init(request: HTTPRequest) { self.request = request }
 
         func perform() -> Result<HTTPResponse, HTTPError> {
-            guard HTTPClient.setUp, let handle = curl_easy_init() else {
+            guard Curl.isSetUp, let handle = curl_easy_init() else {
                 return .failure(HTTPError(kind: .transport, message: "libcurl could not start"))
             }
             defer { curl_easy_cleanup(handle) }
@@ -129,7 +126,7 @@ public enum HTTPClient {
             for entry in request.resolve { resolve = curl_slist_append(resolve, entry) }
             defer { curl_slist_free_all(resolve) }
             var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-            let milliseconds = Int(request.timeout.components.seconds) * 1000 + Int(request.timeout.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = Curl.milliseconds(request.timeout)
             let context = Unmanaged.passUnretained(self).toOpaque()
             let payload = request.body ?? Data()
 
@@ -224,18 +221,13 @@ public enum HTTPClient {
             case CURLE_ABORTED_BY_CALLBACK:
                 return .failure(HTTPError(kind: .cancelled, message: "the request to \(url) was cancelled"))
             default:
-                let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-                return .failure(HTTPError(kind: .transport, message: "\(url): \(message)"))
+                return .failure(HTTPError(kind: .transport, message: "\(url): \(Curl.message(errorBuffer, code))"))
             }
         }
 
         /// Fails with the option's name when libcurl refuses it.
         private func set(_ option: String, _ code: CURLcode) throws(HTTPError) {
-            guard code == CURLE_OK else {
-                throw HTTPError(
-                    kind: .transport, message: "libcurl refused \(option) for \(request.url): \(String(cString: curl_easy_strerror(code)))")
-            }
+            if let refusal = Curl.refusal(option, code, for: request.url) { throw HTTPError(kind: .transport, message: refusal) }
         }
 
         private func tooLarge() -> HTTPError {

@@ -49,8 +49,6 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
 
 /// Sends mail with libcurl's SMTP, each message on a dedicated thread.
 public enum SMTPClient {
-    private static let setUp: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
-
     /// Sends `message` (a whole RFC 5322 message, CRLF line ends) to `recipient`.
     public static func send(_ message: Data, to recipient: String, settings: SMTPSettings) async throws(SMTPError) {
         let transfer = MailTransfer(message: message, recipient: recipient, settings: settings)
@@ -70,7 +68,7 @@ public enum SMTPClient {
         }
 
         func perform() -> Result<Void, SMTPError> {
-            guard SMTPClient.setUp, let handle = curl_easy_init() else {
+            guard Curl.isSetUp, let handle = curl_easy_init() else {
                 return .failure(SMTPError(message: "libcurl could not start", permanent: false))
             }
             defer { curl_easy_cleanup(handle) }
@@ -78,9 +76,6 @@ public enum SMTPClient {
             defer { curl_slist_free_all(recipients) }
             var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
             let context = Unmanaged.passUnretained(self).toOpaque()
-            func milliseconds(_ duration: Duration) -> Int {
-                Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
-            }
             let outcome: Result<CURLcode, SMTPError> = errorBuffer.withUnsafeMutableBufferPointer { errors in
                 do throws(SMTPError) {
                     try set("CURLOPT_URL", ccurl_set_string(handle, CURLOPT_URL, settings.url))
@@ -97,8 +92,8 @@ public enum SMTPClient {
                         try set("CURLOPT_PASSWORD", ccurl_set_string(handle, CURLOPT_PASSWORD, settings.password ?? ""))
                     }
                     try set("CURLOPT_NOSIGNAL", ccurl_set_long(handle, CURLOPT_NOSIGNAL, 1))
-                    try set("CURLOPT_CONNECTTIMEOUT_MS", ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(settings.connectTimeout)))
-                    try set("CURLOPT_TIMEOUT_MS", ccurl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(settings.timeout)))
+                    try set("CURLOPT_CONNECTTIMEOUT_MS", ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Curl.milliseconds(settings.connectTimeout)))
+                    try set("CURLOPT_TIMEOUT_MS", ccurl_set_long(handle, CURLOPT_TIMEOUT_MS, Curl.milliseconds(settings.timeout)))
                     try set("CURLOPT_UPLOAD", ccurl_set_long(handle, CURLOPT_UPLOAD, 1))
                     try set("CURLOPT_INFILESIZE_LARGE", ccurl_set_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.count)))
                     try set("CURLOPT_ERRORBUFFER", ccurl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress))
@@ -130,8 +125,7 @@ public enum SMTPClient {
             guard code != CURLE_OK else { return .success(()) }
             var reply = 0
             _ = ccurl_get_long(handle, CURLINFO_RESPONSE_CODE, &reply)
-            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let text = Curl.message(errorBuffer, code)
             let server = settings.url
             switch code {
             case CURLE_OPERATION_TIMEDOUT:
@@ -147,9 +141,7 @@ public enum SMTPClient {
         }
 
         private func set(_ option: String, _ code: CURLcode) throws(SMTPError) {
-            guard code == CURLE_OK else {
-                throw SMTPError(message: "libcurl refused \(option) for \(settings.url): \(String(cString: curl_easy_strerror(code)))", permanent: false)
-            }
+            if let refusal = Curl.refusal(option, code, for: settings.url) { throw SMTPError(message: refusal, permanent: false) }
         }
     }
 }
