@@ -29,6 +29,8 @@ let swiftHTTPTypes = Package.Dependency.package(url: "https://github.com/apple/s
 // Metrics (issue 15): swift-metrics is tiny; swift-prometheus adds little beyond swift-atomics.
 let swiftMetrics = Package.Dependency.package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0")
 let swiftPrometheus = Package.Dependency.package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1")
+// The e-mail templates (issue 16): Mustache with no dependencies of its own; seconds of build time.
+let swiftMustache = Package.Dependency.package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1")
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
@@ -44,6 +46,7 @@ let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-htt
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let mustache = Target.Dependency.product(name: "Mustache", package: "swift-mustache")
 
 let package = Package(
     name: "news-pipeline",
@@ -58,7 +61,7 @@ let package = Package(
         .executable(name: "newsctl", targets: ["newsctl"]),
         .executable(name: "gateway", targets: ["gateway"]),
     ],
-    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, swiftAsyncAlgorithms, swiftCollections, grdb, swiftCrypto, hdrHistogram, hummingbird, swiftHTTPTypes, swiftMetrics, swiftPrometheus],
+    dependencies: [swiftArgumentParser, swiftLog, swiftServiceLifecycle, swiftAsyncAlgorithms, swiftCollections, grdb, swiftCrypto, hdrHistogram, hummingbird, swiftHTTPTypes, swiftMetrics, swiftPrometheus, swiftMustache],
     targets: [
         // MARK: - ZeroMQ
         // libzmq from Debian's libzmq3-dev; the header sits in /usr/include, so no pkg-config is needed
@@ -101,7 +104,8 @@ let package = Package(
         ),
         .target(
             name: "NotifyStage",
-            dependencies: ["NewsModel", "NewsTransport", "StageRuntime", "ZeroMQ", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct, crypto, metrics]
+            dependencies: ["NewsModel", "NewsTransport", "StageRuntime", "ZeroMQ", "HTTPClient", argumentParser, logging, serviceLifecycle, asyncAlgorithms, grdbProduct, crypto, metrics, mustache],
+            resources: [.copy("Resources/mail")]
         ),
         .target(name: "NewsCtlCommands", dependencies: ["NewsModel", "NewsTransport", "ZeroMQ", argumentParser, logging]),
         // The HTTP front door: the REST API, live streams, tokens and the web console, a client of the

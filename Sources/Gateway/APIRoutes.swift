@@ -43,6 +43,9 @@ struct APIRoutes: Sendable {
         v1.post("subscriptions") { request, context in try await subscribe(request, context: context) }
         v1.get("subscriptions/:id") { request, context in try await subscription(request, id: try context.parameters.require("id")) }
         v1.delete("subscriptions/:id") { request, context in try await unsubscribe(request, id: try context.parameters.require("id")) }
+        v1.patch("subscriptions/:id") { request, context in try await updateSubscription(request, context: context, id: try context.parameters.require("id")) }
+        v1.get("subscriptions/:id/digest") { request, context in try await digest(request, id: try context.parameters.require("id"), action: .preview) }
+        v1.post("subscriptions/:id/digest") { request, context in try await digest(request, id: try context.parameters.require("id"), action: .send) }
         v1.get("alerts") { request, _ in try await alerts(request) }
         v1.get("deliveries") { request, _ in try await deliveries(request) }
         v1.post("deliveries/replay") { request, context in try await replay(request, context: context) }
@@ -176,6 +179,28 @@ struct APIRoutes: Sendable {
         var backfill: String?
         /// Count what the window (`backfill`, default 7d) would have matched, and save nothing.
         var dryRun: Bool?
+        /// alert (the default), spike or silence.
+        var kind: SubscriptionKind?
+        /// How alerts are delivered: `digest`, `timeZone`, `maxPerHour`, `quietHours`, `updates`.
+        var digest: String?
+        var timeZone: String?
+        var maxPerHour: Int?
+        var quietHours: String?
+        var updates: Bool?
+        /// A spike or silence subscription's sensitivity, and a silence's factor.
+        var sensitivity: WatchSensitivity?
+        var silenceFactor: Double?
+
+        /// The delivery schedule the body asks for; nil when it names none.
+        func schedule() throws -> DeliverySchedule? {
+            guard digest != nil || timeZone != nil || maxPerHour != nil || quietHours != nil || updates != nil else { return nil }
+            do {
+                return try SubscriptionUpdateRequest(id: "new", digest: digest, timeZone: timeZone, maxPerHour: maxPerHour, quietHours: quietHours, updates: updates)
+                    .applied(to: .instant)
+            } catch {
+                throw APIProblem(.badRequest, "bad_request", error.message)
+            }
+        }
     }
 
     func subscribe(_ request: Request, context: GatewayContext) async throws -> Response {
@@ -206,7 +231,8 @@ struct APIRoutes: Sendable {
             .subscribe(
                 SubscribeRequest(
                     query: body.query, webhook: body.webhook, backfillSeconds: seconds, owner: caller.token.owner, webhookFormat: body.webhookFormat,
-                    email: body.email)),
+                    email: body.email, kind: body.kind, delivery: try body.schedule(), sensitivity: body.sensitivity,
+                    silenceFactor: body.silenceFactor)),
             as: SubscribeResult.self, write: seconds != nil)
         return try JSONResponse.make(result, status: result.created ? .created : .ok)
     }
@@ -224,6 +250,32 @@ struct APIRoutes: Sendable {
         let caller = try await authenticator.caller(request, needs: .subscribe)
         let removed = try await stages.call("notify", .unsubscribe(id: id, owner: caller.ownerFilter), as: Subscription.self)
         return try JSONResponse.make(removed)
+    }
+
+    /// What `PATCH /v1/subscriptions/{id}` takes: the delivery fields to change.
+    struct SubscriptionUpdateBody: Decodable {
+        var digest: String?
+        var timeZone: String?
+        var maxPerHour: Int?
+        var quietHours: String?
+        var updates: Bool?
+        var sensitivity: WatchSensitivity?
+    }
+
+    func updateSubscription(_ request: Request, context: GatewayContext, id: String) async throws -> Response {
+        let caller = try await authenticator.caller(request, needs: .subscribe)
+        let body = try await Self.decode(SubscriptionUpdateBody.self, request, context: context)
+        let update = SubscriptionUpdateRequest(
+            id: id, owner: caller.ownerFilter, digest: body.digest, timeZone: body.timeZone, maxPerHour: body.maxPerHour,
+            quietHours: body.quietHours, updates: body.updates, sensitivity: body.sensitivity)
+        return try JSONResponse.make(try await stages.call("notify", .updateSubscription(update), as: Subscription.self, write: true))
+    }
+
+    func digest(_ request: Request, id: String, action: DigestRequest.Action) async throws -> Response {
+        let caller = try await authenticator.caller(request, needs: action == .send ? .subscribe : .read)
+        let reply = try await stages.call(
+            "notify", .digest(DigestRequest(id: id, owner: caller.ownerFilter, action: action)), as: DigestReply.self, write: action == .send)
+        return try JSONResponse.make(reply)
     }
 
     func alerts(_ request: Request) async throws -> Response {

@@ -13,22 +13,8 @@ enum ConsolePage {
         ("/console/deliveries", "Deliveries"), ("/console/feeds", "Feeds"), ("/console/status", "Status"),
     ]
 
-    /// Text made safe for HTML content and attribute values. By Unicode scalar, not by Character: a
-    /// quote or `<` inside a grapheme cluster (`"` + U+0301, U+0600 + `<`) is still one to a browser.
-    static func escape(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
-            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
-            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
-            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
-            case "'": out.append(contentsOf: "&#39;".unicodeScalars)
-            default: out.append(scalar)
-            }
-        }
-        return String(out)
-    }
+    /// Text made safe for HTML content and attribute values (``HTMLText/escaped(_:)``).
+    static func escape(_ text: String) -> String { HTMLText.escaped(text) }
 
     /// A story's URL when it is a web address (http or https), else nil: a `javascript:` or `data:`
     /// URL from a submitted story never becomes a link.

@@ -10,7 +10,7 @@ public struct NewsctlCommand: AsyncParsableCommand {
         subcommands: [
             PublishCommand.self, SearchCommand.self, SubscribeCommand.self, SubscriptionsCommand.self,
             UnsubscribeCommand.self, AlertsCommand.self, TailCommand.self, StatusCommand.self, FeedsCommand.self, RetagCommand.self,
-            DeliveriesCommand.self, KeysCommand.self, TokensCommand.self,
+            DeliveriesCommand.self, DigestCommand.self, ClockCommand.self, KeysCommand.self, TokensCommand.self,
         ])
 
     public init() {}

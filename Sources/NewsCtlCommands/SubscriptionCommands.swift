@@ -13,7 +13,10 @@ struct SubscribeCommand: AsyncParsableCommand {
             way; the signing secret is printed once, on the second line. --backfill 7d also alerts on the \
             matching stories of the last week already in the index, then live ones, with none missed or sent \
             twice at the hand-off. --dry-run shows how many stories of the window (default 7d) would have \
-            matched, with the latest few, and saves nothing.
+            matched, with the latest few, and saves nothing. --digest daily@08:00 --tz Europe/Berlin gathers \
+            the alerts into one message a day at 08:00 Berlin time; --max-per-hour and --quiet-hours hold \
+            the rest for the next digest. --spike tells when the hourly count of matching stories jumps; \
+            --silence when none has matched for several times the usual gap (both need a destination).
             """)
 
     @Option(help: ArgumentHelp("POST each alert to this http(s) URL (Standard Webhooks: webhook-id, -timestamp, -signature).", valueName: "url"))
@@ -33,6 +36,20 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Flag(help: "Show how many stories of the window would have matched, with examples; save nothing.")
     var dryRun = false
 
+    @OptionGroup(title: "Delivery") var delivery: DeliveryOptions
+
+    @Flag(help: "Tell when the hourly count of matching stories jumps above its baseline, not of each story.")
+    var spike = false
+
+    @Flag(help: "Tell when no story has matched for several times the usual gap (a feed or source gone quiet).")
+    var silence = false
+
+    @Option(help: ArgumentHelp("How readily --spike or --silence fires: low, medium (default) or high.", valueName: "level"))
+    var sensitivity: WatchSensitivity?
+
+    @Option(help: ArgumentHelp("For --silence: how many usual gaps without a story make a silence (default by sensitivity).", valueName: "n"))
+    var silenceFactor: Double?
+
     @Argument(help: "The query; several words are joined with spaces.")
     var query: [String]
 
@@ -44,6 +61,12 @@ struct SubscribeCommand: AsyncParsableCommand {
             guard WebhookFormat(rawValue: webhookFormat) != nil else { throw ValidationError("--webhook-format is standard, slack, teams or ntfy") }
             guard webhook != nil else { throw ValidationError("--webhook-format needs --webhook URL") }
         }
+        if spike && silence { throw ValidationError("give --spike or --silence, not both") }
+        if (sensitivity != nil || silenceFactor != nil) && !(spike || silence) {
+            throw ValidationError("--sensitivity and --silence-factor go with --spike or --silence")
+        }
+        if (spike || silence) && webhook == nil && email == nil { throw ValidationError("--spike and --silence need --webhook or --email") }
+        _ = try delivery.schedule()
         if let backfill, DateBound.window(backfill) == nil {
             throw ValidationError("--backfill takes a window such as 30m, 24h, 7d or 2w, not \(backfill)")
         }
@@ -62,7 +85,8 @@ struct SubscribeCommand: AsyncParsableCommand {
             "notify", .subscribe(
                 SubscribeRequest(
                     query: text, webhook: webhook, backfillSeconds: seconds, webhookFormat: webhookFormat.flatMap(WebhookFormat.init(rawValue:)),
-                    email: email)),
+                    email: email, kind: spike ? .spike : silence ? .silence : nil, delivery: try delivery.schedule(), sensitivity: sensitivity,
+                    silenceFactor: silenceFactor)),
             as: SubscribeResult.self,
             context: context)
         if options.json {
@@ -96,9 +120,16 @@ struct SubscribeCommand: AsyncParsableCommand {
     }
 }
 
-/// `newsctl subscriptions`: list stored subscriptions.
+/// `newsctl subscriptions [list]` and `newsctl subscriptions update ID …`.
 struct SubscriptionsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "subscriptions", abstract: "List subscriptions.")
+    static let configuration = CommandConfiguration(
+        commandName: "subscriptions", abstract: "List subscriptions, or change how one is delivered.",
+        subcommands: [ListSubscriptionsCommand.self, SubscriptionsUpdateCommand.self], defaultSubcommand: ListSubscriptionsCommand.self)
+}
+
+/// `newsctl subscriptions list`: stored subscriptions, oldest first.
+struct ListSubscriptionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List subscriptions.")
 
     /// Where the pipeline is and how to reach it, shared by every command (listed after the command's own).
     @OptionGroup var options: ClientOptions
@@ -112,7 +143,8 @@ struct SubscriptionsCommand: AsyncParsableCommand {
         }
         if subscriptions.isEmpty { printLine("no subscriptions; add one with: newsctl subscribe QUERY") }
         for subscription in subscriptions {
-            printLine("\(subscription.id)  \(shortDate(subscription.createdAt))  \(subscription.query)\(subscription.webhook.map { "  -> " + $0 } ?? "")")
+            let kind = subscription.watchKind == .alert ? subscription.schedule.summary : subscription.watchKind.rawValue + " " + (subscription.sensitivity ?? .medium).rawValue
+            printLine("\(subscription.id)  \(shortDate(subscription.createdAt))  \(kind)  \(subscription.query)\(subscription.webhook.map { "  -> " + $0 } ?? "")")
         }
     }
 }

@@ -37,6 +37,9 @@ actor AlertEmitter {
         let distinct = matches.filter { batchIDs.insert($0.alert.id).inserted }
         let fresh = try await store.unrecorded(distinct.map(\.alert))
         let freshIDs = Set(fresh.map(\.id))
+        // Every other match is a copy of a story already alerted (another outlet, or the same again).
+        var firstSeen = Set<String>()
+        let copies = matches.filter { !(freshIDs.contains($0.alert.id) && firstSeen.insert($0.alert.id).inserted) }.map(\.alert)
         let items = distinct.filter { freshIDs.contains($0.alert.id) }.map {
             (payload: Payload.alert($0.alert), topic: StreamTopic.alert(subscriptionID: $0.alert.subscriptionID), originAt: $0.originAt)
         }
@@ -44,11 +47,12 @@ actor AlertEmitter {
         // at-least-once, deduplicated by alert id), never loses it.
         try await output.emit(items, counters: counters)
         try await store.record(fresh)
+        try await store.recordCopies(copies)
         try await alertsFile?.append(fresh)
         counters.increment("alerts", by: fresh.count)
         // By the subscription's kind, and how long each took from its story's submission to here.
         let webhooks = Set(store.subscriptions.filter { $0.subscription.webhook != nil }.map(\.subscription.id))
-        let now = Date()
+        let now = Date()  // latency is real time, whatever notify's clock says
         for item in distinct where freshIDs.contains(item.alert.id) {
             let kind = webhooks.contains(item.alert.subscriptionID) ? "webhook" : "stream"
             Counter(label: "news_alerts_total", dimensions: [("kind", kind)]).increment()

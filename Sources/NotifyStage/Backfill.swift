@@ -51,7 +51,7 @@ struct Backfill: Sendable {
     /// Runs the first pass and queues the second; returns how many alerts the first pass sent.
     /// - Throws: ``ControlFailure`` when no `index` answers.
     func run(for subscription: Subscription, seconds: Int) async throws -> Int {
-        let since = Date().addingTimeInterval(-TimeInterval(seconds))
+        let since = store.clock.now().addingTimeInterval(-TimeInterval(seconds))
         let sent = try await pass(subscription, since: since)
         queue.yield(SecondPass(subscription: subscription, since: since))
         return sent
@@ -78,14 +78,14 @@ struct Backfill: Sendable {
     private func pass(_ subscription: Subscription, since: Date) async throws -> Int {
         let query = try Query(subscription.query)
         let stories = try await call(.backfill(BackfillRequest(query: subscription.query, since: since)), as: [TaggedStory].self)
-        let now = Date()
+        let now = store.clock.now()
         var matches: [(alert: Alert, originAt: Date)] = []
         for tagged in stories {
             let document = MatchDocument(tagged)
             // The index and the matcher agree by construction and by test; a story that no longer
             // matches (a since: window passing) is skipped rather than alerted without a reason.
             guard QueryMatcher.matches(query.root, document, now: now) else { continue }
-            let alert = Alert(subscription: subscription, story: tagged, satisfied: QueryMatcher.satisfiedClauses(query.root, document, now: now))
+            let alert = Alert(subscription: subscription, story: tagged, satisfied: QueryMatcher.satisfiedClauses(query.root, document, now: now), createdAt: now)
             matches.append((alert, tagged.story.receivedAt))
         }
         let sent = try await emitter.emit(matches)

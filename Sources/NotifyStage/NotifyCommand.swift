@@ -68,6 +68,12 @@ public struct NotifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where recipients unsubscribe, for the List-Unsubscribe header (https: one-click too).", valueName: "url"))
     var smtpUnsubscribeURL: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Run schedules (digests, quiet hours, caps, spikes, silences) on a clock that starts at this RFC 3339 time and can be set with the clock_set control method; for tests and demonstrations.",
+            valueName: "time"))
+    var simulatedClock: String?
+
     @Option(help: ArgumentHelp("Also append every alert to this JSON Lines file.", valueName: "path"))
     var alertsFile: String?
 
@@ -81,6 +87,9 @@ public struct NotifyCommand: AsyncParsableCommand {
     public func validate() throws {
         for cidr in webhookAllow {
             do { _ = try CIDR(cidr) } catch { throw ValidationError("--webhook-allow: \(error)") }
+        }
+        if let simulatedClock, RFC3339.parse(simulatedClock) == nil {
+            throw ValidationError("--simulated-clock takes an RFC 3339 time such as 2026-06-01T05:00:00Z, not \(simulatedClock)")
         }
         if (smtpURL == nil) != (smtpFrom == nil) { throw ValidationError("--smtp-url and --smtp-from go together") }
         if let smtpURL, !(smtpURL.hasPrefix("smtp://") || smtpURL.hasPrefix("smtps://")) {
@@ -121,7 +130,8 @@ public struct NotifyCommand: AsyncParsableCommand {
     public func run() async throws {
         stage.bootstrapLogging()
         let layout = stage.layout
-        let store = try SubscriptionStore(path: stage.resolvedDataDirectory + "/notify.sqlite")
+        let clock = simulatedClock.flatMap(RFC3339.parse).map { NotifyClock.simulated(startingAt: $0) } ?? .system
+        let store = try SubscriptionStore(path: stage.resolvedDataDirectory + "/notify.sqlite", clock: clock)
         let instance = stage.instanceName(stage: "notify")
         let runtime = try StageRuntime(stage: "notify", instance: instance, curve: try stage.curveConfiguration())
         try await runtime.run(

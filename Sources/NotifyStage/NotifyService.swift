@@ -60,6 +60,7 @@ public struct NotifyService: Service {
         let emitter = AlertEmitter(store: store, output: output, counters: runtime.counters, alertsFile: alertsFile)
         let backfill = Backfill(
             store: store, emitter: emitter, indexControls: indexControls, context: runtime.context, counters: runtime.counters, logger: logger)
+        let observed = ObservedWatches()
         let deliverer = WebhookDeliverer(store: store, guardrail: webhookGuard, policy: webhookPolicy, counters: runtime.counters, logger: logger)
 
         // The webhook deliverer and the backfills' second passes are child tasks of this service: the
@@ -67,6 +68,7 @@ public struct NotifyService: Service {
         await withDiscardingTaskGroup { group in
             group.addTask { await deliverer.run() }
             group.addTask { await backfill.runSecondPasses() }
+            group.addTask { await NoticeScheduler(store: store, observed: observed, counters: runtime.counters, logger: logger).run() }
             defer { group.cancelAll() }
             await StageLoop.run(
                 runtime: runtime, control: control, input: input,
@@ -86,7 +88,9 @@ public struct NotifyService: Service {
                         // An e-mail subscription's destination is its mailto: address, in the same outbox.
                         let destination = subscribe.email.map { "mailto:" + $0 } ?? subscribe.webhook
                         var result = try await store.subscribe(
-                            subscribe.query, webhook: destination, owner: subscribe.owner, webhookFormat: subscribe.webhookFormat)
+                            subscribe.query, webhook: destination, owner: subscribe.owner, webhookFormat: subscribe.webhookFormat,
+                            kind: subscribe.kind, delivery: subscribe.delivery, sensitivity: subscribe.sensitivity,
+                            silenceFactor: subscribe.silenceFactor)
                         if result.created {
                             logger.info("subscribed", metadata: ["id": "\(result.subscription.id)", "query": "\(subscribe.query)"])
                         }
@@ -100,6 +104,17 @@ public struct NotifyService: Service {
                         return try await store.subscriptions(owner: scope.owner)
                     case .unsubscribe(let id, let owner):
                         return try await store.unsubscribe(id, owner: owner)
+                    case .updateSubscription(let update):
+                        let updated = try await store.update(update)
+                        logger.info("subscription changed", metadata: ["id": "\(updated.id)", "delivery": "\(updated.schedule.summary)"])
+                        return updated
+                    case .digest(let digest):
+                        return try await store.digests.digest(digest)
+                    case .setClock(let set):
+                        guard store.clock.set(set.at) else {
+                            throw ControlFailure(code: .badRequest, message: "this notify runs on the system clock; only one started with --simulated-clock can be set")
+                        }
+                        return ClockReading(now: store.clock.now(), simulated: true)
                     case .listAlerts(let alerts):
                         return try await store.alerts(alerts)
                     case .listDeliveries(let deliveries):
@@ -122,14 +137,16 @@ public struct NotifyService: Service {
                         throw ControlFailure(
                             code: .unknownMethod,
                             message:
-                                "notify answers subscribe, subscriptions, unsubscribe, alerts, deliveries, deliveries_replay, tokens, tokens_create, tokens_revoke, tokens_verify and status, not \(request.method)")
+                                "notify answers subscribe, subscriptions, subscriptions_update, unsubscribe, digest, clock_set, alerts, deliveries, deliveries_replay, tokens, tokens_create, tokens_revoke, tokens_verify and status, not \(request.method)")
                     }
                 },
                 handleBatch: { messages in
                     try await store.refreshIfChanged()
                     var matches: [(alert: Alert, originAt: Date)] = []
+                    var observations: [WatchObservation] = []
                     let matching = store.matching
-                    let now = Date()
+                    // Time filters (since:) and alert times follow notify's clock, as its schedules do.
+                    let now = store.clock.now()
                     for message in messages {
                         guard case .taggedStory(let tagged) = message.envelope.payload else {
                             runtime.counters.increment("unexpected_kind")
@@ -138,13 +155,21 @@ public struct NotifyService: Service {
                         let document = MatchDocument(tagged)
                         for position in matching.percolator.matches(document, now: now) {
                             let active = matching.subscriptions[position]
+                            // Spike and silence subscriptions count their stories; they alert on volume, not each story.
+                            guard active.subscription.watchKind == .alert else {
+                                observations.append(WatchObservation(subscriptionID: active.subscription.id, story: tagged))
+                                continue
+                            }
                             let alert = Alert(
                                 subscription: active.subscription, story: tagged,
-                                satisfied: QueryMatcher.satisfiedClauses(active.query.root, document, now: now))
+                                satisfied: QueryMatcher.satisfiedClauses(active.query.root, document, now: now), createdAt: now)
                             matches.append((alert, message.envelope.originAt))
                         }
                     }
                     try await emitter.emit(matches)
+                    try await store.watches.observe(observations)
+                    observed.note(observations.map(\.subscriptionID))
+                    runtime.counters.increment("watched", by: observations.count)
                 })
         }
         await output.close()

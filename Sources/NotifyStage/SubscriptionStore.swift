@@ -16,8 +16,14 @@ public final class SubscriptionStore: Sendable {
     }
 
     let pool: DatabasePool
+    /// The time schedules are computed by.
+    public let clock: NotifyClock
     /// The webhook deliveries of this store's alerts.
     public var outbox: WebhookOutbox { WebhookOutbox(pool: pool) }
+    /// Held alerts and the digests made of them.
+    public var digests: DigestStore { DigestStore(pool: pool, clock: clock) }
+    /// What spike and silence subscriptions have seen, and their notices.
+    public var watches: WatchStore { WatchStore(pool: pool, clock: clock) }
     /// The API tokens the gateway checks, in the same file so every replica shares them.
     public var tokens: TokenStore { TokenStore(pool: pool) }
     /// The subscriptions being matched and the percolator over their queries, built together.
@@ -31,7 +37,8 @@ public final class SubscriptionStore: Sendable {
     private let active = Mutex<(version: Int64, matching: Matching)>((-1, Matching(subscriptions: [], percolator: Percolator(queries: []))))
 
     /// Opens (creating if needed) the store at `path` and loads the subscriptions.
-    public init(path: String) throws {
+    public init(path: String, clock: NotifyClock = .system) throws {
+        self.clock = clock
         pool = try SQLiteSettings.openPool(path: path, migrator: Self.migrator)
         let version = try pool.read(Self.version)
         if version != active.withLock({ $0.version }) { load(try pool.read(Self.subscriptionRows), version: version) }
@@ -41,8 +48,11 @@ public final class SubscriptionStore: Sendable {
         try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'subscriptions_version'") ?? 0
     }
 
+    /// The columns ``subscription(_:)`` reads.
+    static let columns = "id, query, created_at, webhook_url, owner, webhook_format, kind, delivery_json, sensitivity, silence_factor"
+
     private static func subscriptionRows(_ db: Database) throws -> [Row] {
-        try Row.fetchAll(db, sql: "SELECT id, query, created_at, webhook_url, owner, webhook_format FROM subscription ORDER BY created_at")
+        try Row.fetchAll(db, sql: "SELECT \(columns) FROM subscription ORDER BY created_at")
     }
 
     /// Reloads the subscriptions if another replica (or this one) changed them since the last load;
@@ -59,7 +69,6 @@ public final class SubscriptionStore: Sendable {
             let text: String = row["query"]
             // A stored query that no longer parses (after a language change) is kept but not matched.
             guard let query = try? Query(text) else { continue }
-            let created = RFC3339.parse(row["created_at"]) ?? Date()
             loaded.append(
                 Active(
                     subscription: Self.subscription(row), query: query))
@@ -151,6 +160,64 @@ public final class SubscriptionStore: Sendable {
             // Slack, Teams and ntfy destinations beside the standard signed webhook; NULL is standard.
             try db.execute(sql: "ALTER TABLE subscription ADD COLUMN webhook_format TEXT")
         }
+        migrator.registerMigration("v7: digests, story updates, spikes and silences") { db in
+            // An alert is held (held_at set) for the next digest: by a digest schedule, a cap, quiet
+            // hours, or a story update (an outlet the subscriber has not been told of). instant_at is
+            // when it went out on its own, which the cap counts.
+            try db.execute(
+                sql: """
+                    ALTER TABLE subscription ADD COLUMN kind TEXT;
+                    ALTER TABLE subscription ADD COLUMN delivery_json TEXT;
+                    ALTER TABLE subscription ADD COLUMN sensitivity TEXT;
+                    ALTER TABLE subscription ADD COLUMN silence_factor REAL;
+                    ALTER TABLE alert ADD COLUMN held_at REAL;
+                    ALTER TABLE alert ADD COLUMN instant_at REAL;
+                    ALTER TABLE alert ADD COLUMN digest_id TEXT;
+                    CREATE INDEX alert_held ON alert(subscription_id, held_at) WHERE held_at IS NOT NULL;
+                    CREATE INDEX alert_instant ON alert(subscription_id, instant_at) WHERE instant_at IS NOT NULL;
+                    CREATE TABLE alert_outlet (
+                        alert_id TEXT NOT NULL,
+                        outlet TEXT NOT NULL,
+                        story_id TEXT NOT NULL,
+                        seen_at REAL NOT NULL,
+                        told INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (alert_id, outlet)
+                    );
+                    CREATE TABLE notice (
+                        id TEXT PRIMARY KEY,
+                        subscription_id TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        due_at REAL NOT NULL,
+                        created_at REAL NOT NULL,
+                        notice_json TEXT NOT NULL
+                    );
+                    CREATE INDEX notice_subscription ON notice(subscription_id, created_at);
+                    CREATE TABLE watch_match (
+                        subscription_id TEXT NOT NULL,
+                        cluster_id TEXT NOT NULL,
+                        story_id TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        headline TEXT NOT NULL,
+                        url TEXT,
+                        source TEXT,
+                        entities TEXT NOT NULL,
+                        words TEXT NOT NULL,
+                        PRIMARY KEY (subscription_id, cluster_id)
+                    );
+                    CREATE INDEX watch_match_at ON watch_match(subscription_id, at);
+                    CREATE TABLE watch_state (
+                        subscription_id TEXT PRIMARY KEY,
+                        armed INTEGER NOT NULL DEFAULT 1,
+                        last_notice_at REAL
+                    );
+                    """)
+            // Alerts recorded before this version were delivered at once, by their first outlet.
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO alert_outlet (alert_id, outlet, story_id, seen_at, told)
+                    SELECT id, coalesce(json_extract(alert_json, '$.story.source'), 'unknown source'), story_id, 0, 1 FROM alert
+                    """)
+        }
         return migrator
     }
 
@@ -164,7 +231,8 @@ public final class SubscriptionStore: Sendable {
     /// A new subscription with a webhook gets a signing secret, returned this once.
     /// - Throws: ``ControlFailure`` with code `badQuery` for a query that does not parse.
     public func subscribe(
-        _ text: String, webhook: String? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil
+        _ text: String, webhook: String? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil, kind: SubscriptionKind? = nil,
+        delivery: DeliverySchedule? = nil, sensitivity: WatchSensitivity? = nil, silenceFactor: Double? = nil
     ) async throws -> SubscribeResult {
         let query: Query
         do {
@@ -175,12 +243,15 @@ public final class SubscriptionStore: Sendable {
         // The same query with another webhook, or of another owner, is another subscription.
         let format = webhookFormat == .standard ? nil : webhookFormat
         let canonical = (owner.map { "[\($0)] " } ?? "") + query.description + (webhook.map { " -> " + $0 } ?? "")
-            + (format.map { " as " + $0.rawValue } ?? "")
-        let candidate = Subscription(id: Subscription.newID(), query: text, webhook: webhook, owner: owner, webhookFormat: format)
+            + (format.map { " as " + $0.rawValue } ?? "") + (kind.flatMap { $0 == .alert ? nil : " watching " + $0.rawValue } ?? "")
+        let schedule = delivery == .instant ? nil : delivery
+        let candidate = Subscription(
+            id: Subscription.newID(), query: text, createdAt: clock.now(), webhook: webhook, owner: owner, webhookFormat: format,
+            kind: kind == .alert ? nil : kind, delivery: schedule, sensitivity: sensitivity, silenceFactor: silenceFactor)
         let secret = webhook.map { _ in WebhookSignature.newSecret() }
         let result = try await pool.write { db -> SubscribeResult in
             if let row = try Row.fetchOne(
-                db, sql: "SELECT id, query, created_at, webhook_url, owner, webhook_format FROM subscription WHERE canonical = ?",
+                db, sql: "SELECT \(Self.columns) FROM subscription WHERE canonical = ?",
                 arguments: [canonical])
             {
                 let existing = Self.subscription(row)
@@ -188,10 +259,15 @@ public final class SubscriptionStore: Sendable {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO subscription (id, query, canonical, created_at, webhook_url, webhook_secret, owner, webhook_format)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO subscription (
+                        id, query, canonical, created_at, webhook_url, webhook_secret, owner, webhook_format, kind, delivery_json, sensitivity,
+                        silence_factor)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt), webhook, secret, owner, format?.rawValue])
+                arguments: [
+                    candidate.id, candidate.query, canonical, RFC3339.format(candidate.createdAt), webhook, secret, owner, format?.rawValue,
+                    candidate.kind?.rawValue, try Self.json(schedule), sensitivity?.rawValue, silenceFactor,
+                ])
             try Self.bumpVersion(db)
             return SubscribeResult(subscription: candidate, created: true, webhookSecret: secret)
         }
@@ -206,7 +282,7 @@ public final class SubscriptionStore: Sendable {
         let removed = try await pool.write { db -> Subscription? in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, query, created_at, webhook_url, owner, webhook_format FROM subscription WHERE id = ?", arguments: [id]),
+                    db, sql: "SELECT \(Self.columns) FROM subscription WHERE id = ?", arguments: [id]),
                 owner == nil || row["owner"] == owner
             else {
                 return nil
@@ -225,7 +301,52 @@ public final class SubscriptionStore: Sendable {
     static func subscription(_ row: Row) -> Subscription {
         Subscription(
             id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date(), webhook: row["webhook_url"],
-            owner: row["owner"], webhookFormat: (row["webhook_format"] as String?).flatMap(WebhookFormat.init(rawValue:)))
+            owner: row["owner"], webhookFormat: (row["webhook_format"] as String?).flatMap(WebhookFormat.init(rawValue:)),
+            kind: (row["kind"] as String?).flatMap(SubscriptionKind.init(rawValue:)),
+            delivery: (row["delivery_json"] as String?).flatMap { try? JSONCoding.decoder().decode(DeliverySchedule.self, from: Data($0.utf8)) },
+            sensitivity: (row["sensitivity"] as String?).flatMap(WatchSensitivity.init(rawValue:)), silenceFactor: row["silence_factor"])
+    }
+
+    static func json(_ schedule: DeliverySchedule?) throws -> String? {
+        try schedule.map { String(decoding: try JSONCoding.encoder().encode($0), as: UTF8.self) }
+    }
+
+    /// Changes a subscription's delivery or sensitivity; with an `owner`, only one of theirs.
+    /// - Throws: ``ControlFailure`` `notFound` for an unknown id (or another owner's), `badRequest` for
+    ///   a change that does not suit the subscription.
+    public func update(_ request: SubscriptionUpdateRequest) async throws -> Subscription {
+        let updated = try await pool.write { db -> Subscription? in
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM subscription WHERE id = ?", arguments: [request.id]),
+                request.owner == nil || row["owner"] == request.owner
+            else { return nil }
+            var subscription = Self.subscription(row)
+            let schedule: DeliverySchedule
+            do { schedule = try request.applied(to: subscription.schedule) } catch let error as ScheduleError {
+                throw ControlFailure(code: .badRequest, message: error.message)
+            }
+            if schedule != .instant && subscription.webhook == nil {
+                throw ControlFailure(code: .badRequest, message: "a digest, cap or quiet hours need a destination: a webhook or an e-mail address")
+            }
+            if subscription.watchKind != .alert && schedule.isDigest {
+                throw ControlFailure(code: .badRequest, message: "digests go with alert subscriptions, not \(subscription.watchKind.rawValue) ones")
+            }
+            if request.sensitivity != nil && subscription.watchKind == .alert {
+                throw ControlFailure(code: .badRequest, message: "sensitivity goes with spike and silence subscriptions")
+            }
+            subscription.delivery = schedule == .instant ? nil : schedule
+            subscription.sensitivity = request.sensitivity ?? subscription.sensitivity
+            try db.execute(
+                sql: "UPDATE subscription SET delivery_json = ?, sensitivity = ? WHERE id = ?",
+                arguments: [try Self.json(subscription.delivery), subscription.sensitivity?.rawValue, subscription.id])
+            try Self.bumpVersion(db)
+            return subscription
+        }
+        guard let updated else {
+            throw ControlFailure(code: .notFound, message: "no subscription with id \(request.id); `newsctl subscriptions` lists them")
+        }
+        try await refreshIfChanged()
+        return updated
     }
 
     /// The subscriptions of `owner`, or every one when `owner` is nil, oldest first.
@@ -251,8 +372,9 @@ public final class SubscriptionStore: Sendable {
     }
 
     /// Records alerts in one transaction; alerts already recorded are left as they are. A new alert of
-    /// a subscription with a webhook goes into the webhook outbox in the same transaction, so a crash
-    /// can lose neither.
+    /// a subscription with a destination either goes into the outbox in the same transaction (so a
+    /// crash can lose neither) or is held for the next digest: by a digest schedule, quiet hours, or a
+    /// cap already reached this hour. Its story's outlet is recorded as told or not accordingly.
     /// - Returns: how many were new.
     @discardableResult
     public func record(_ alerts: [Alert]) async throws -> Int {
@@ -261,7 +383,7 @@ public final class SubscriptionStore: Sendable {
         let rows = try alerts.map { alert in
             (alert, String(decoding: try encoder.encode(alert), as: UTF8.self))
         }
-        let now = Date().timeIntervalSince1970
+        let now = clock.now().timeIntervalSince1970
         return try await pool.write { db in
             var inserted = 0
             for (alert, json) in rows {
@@ -271,19 +393,85 @@ public final class SubscriptionStore: Sendable {
                         ON CONFLICT DO NOTHING
                         """,
                     arguments: [alert.id, alert.subscriptionID, alert.story.id, RFC3339.format(alert.createdAt), json])
-                guard db.changesCount > 0 else { continue }
+                guard db.changesCount > 0 else {
+                    // Another replica recorded the story's alert since this one looked: this copy is an outlet.
+                    try Self.noteCopy(db, alert, now: now)
+                    continue
+                }
                 inserted += 1
                 guard
-                    let hook = try Row.fetchOne(
-                        db, sql: "SELECT webhook_url, webhook_format FROM subscription WHERE id = ? AND webhook_url IS NOT NULL",
-                        arguments: [alert.subscriptionID])
-                else { continue }
-                let format = (hook["webhook_format"] as String?).flatMap(WebhookFormat.init(rawValue:)) ?? .standard
-                let delivery = try WebhookPayload.render(alert, format: format, url: hook["webhook_url"])
-                try WebhookOutbox.enqueue(db, alert: alert, url: delivery.url, body: delivery.body, now: now)
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT \(Self.columns) FROM subscription WHERE id = ? AND webhook_url IS NOT NULL", arguments: [alert.subscriptionID])
+                else {
+                    try Self.addOutlet(db, alertID: alert.id, story: alert.story, now: now, told: true)
+                    continue
+                }
+                let subscription = Self.subscription(row)
+                let held = try Self.mustHold(db, subscription, now: now)
+                try Self.addOutlet(db, alertID: alert.id, story: alert.story, now: now, told: !held)
+                if held {
+                    try db.execute(sql: "UPDATE alert SET held_at = ? WHERE id = ?", arguments: [now, alert.id])
+                } else {
+                    try WebhookOutbox.enqueue(db, notice: .alert(alert), subscription: subscription, now: Date().timeIntervalSince1970)
+                    try db.execute(sql: "UPDATE alert SET instant_at = ? WHERE id = ?", arguments: [now, alert.id])
+                }
             }
             return inserted
         }
+    }
+
+    /// Whether a new alert of `subscription` waits for a digest rather than going out now.
+    private static func mustHold(_ db: Database, _ subscription: Subscription, now: TimeInterval) throws -> Bool {
+        let schedule = subscription.schedule
+        if schedule.isDigest || schedule.isQuiet(at: Date(timeIntervalSince1970: now)) { return true }
+        guard let cap = schedule.maxPerHour else { return false }
+        let sent =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM alert WHERE subscription_id = ? AND instant_at > ?", arguments: [subscription.id, now - 3600]) ?? 0
+        return sent >= cap
+    }
+
+    private static func addOutlet(_ db: Database, alertID: String, story: AlertStory, now: TimeInterval, told: Bool) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO alert_outlet (alert_id, outlet, story_id, seen_at, told) VALUES (?, ?, ?, ?, ?)",
+            arguments: [alertID, story.source ?? "unknown source", story.id, now, told])
+    }
+
+    /// Records further copies of stories already alerted (the same near-duplicate cluster): each new
+    /// outlet is noted, and when the subscription sends updates, its alert is held for the next digest,
+    /// which tells of the new outlets once, however many arrive before it. Never a second alert.
+    /// - Returns: how many new outlets were noted.
+    @discardableResult
+    public func recordCopies(_ copies: [Alert]) async throws -> Int {
+        guard !copies.isEmpty else { return 0 }
+        let now = clock.now().timeIntervalSince1970
+        return try await pool.write { db in
+            var added = 0
+            for copy in copies where try Self.noteCopy(db, copy, now: now) { added += 1 }
+            return added
+        }
+    }
+
+    /// Notes the outlet of a copy of an alerted story; when the subscription sends updates, holds the
+    /// alert for its next digest.
+    /// - Returns: whether the outlet was new for the alert.
+    @discardableResult
+    private static func noteCopy(_ db: Database, _ copy: Alert, now: TimeInterval) throws -> Bool {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM alert WHERE id = ?)", arguments: [copy.id]) == true else { return false }
+        try addOutlet(db, alertID: copy.id, story: copy.story, now: now, told: false)
+        guard db.changesCount > 0 else { return false }
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(columns) FROM subscription WHERE id = ? AND webhook_url IS NOT NULL", arguments: [copy.subscriptionID]),
+            subscription(row).schedule.sendsUpdates
+        else {
+            // No updates wanted (or no destination): the outlet is listed, not announced.
+            try db.execute(
+                sql: "UPDATE alert_outlet SET told = 1 WHERE alert_id = ? AND outlet = ?", arguments: [copy.id, copy.story.source ?? "unknown source"])
+            return true
+        }
+        try db.execute(sql: "UPDATE alert SET held_at = ? WHERE id = ? AND held_at IS NULL", arguments: [now, copy.id])
+        return true
     }
 
     /// Records an alert unless the subscription already has one for the story (or its cluster).

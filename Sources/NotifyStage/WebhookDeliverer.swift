@@ -129,7 +129,7 @@ struct WebhookDeliverer {
         case postponed
     }
 
-    /// An alert by e-mail: over the recipient's hourly rate it waits for the next hour; a 5xx refusal is
+    /// A notice by e-mail: over the recipient's hourly rate it waits for the next hour; a 5xx refusal is
     /// a dead letter, anything else is retried like a webhook.
     private func mail(_ delivery: ClaimedDelivery) async -> Outcome {
         guard let settings = policy.mail else {
@@ -144,8 +144,8 @@ struct WebhookDeliverer {
                     reason: "\(recipient) had \(sent) e-mails in the last hour (at most \(policy.mailPerHour)); waiting")
                 return .postponed
             }
-            let alert = try JSONCoding.decoder().decode(WebhookBody.self, from: delivery.body).data
-            let message = AlertMail.message(alert, from: settings.from, to: recipient, unsubscribeURL: policy.unsubscribeURL)
+            let notice = try JSONCoding.decoder().decode(Notice.self, from: delivery.body)
+            let message = NoticeMail.message(notice, from: settings.from, to: recipient, unsubscribeURL: policy.unsubscribeURL)
             try await SMTPClient.send(message, to: recipient, settings: settings)
             return .delivered
         } catch let error as SMTPError {

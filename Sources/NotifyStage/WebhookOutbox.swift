@@ -2,18 +2,6 @@ import Foundation
 import GRDB
 import NewsModel
 
-/// The body POSTed for an alert, in the Standard Webhooks shape: an event type, a timestamp and the data.
-struct WebhookBody: Codable {
-    var type = "alert.created"
-    var timestamp: Date
-    var data: Alert
-
-    init(_ alert: Alert) {
-        timestamp = alert.createdAt
-        data = alert
-    }
-}
-
 /// Which receiver a delivery goes to: its URL's scheme, host and port. Deliveries are limited per
 /// destination, so one slow receiver holds only its own.
 enum WebhookDestination {
@@ -47,16 +35,21 @@ public struct WebhookOutbox: Sendable {
     /// The subscription store's database, which holds the `delivery` table.
     let pool: DatabasePool
 
-    /// Puts an alert's delivery to `url` in the outbox, inside the transaction `db` that records the
-    /// alert (so an alert and its delivery are stored together or not at all).
-    static func enqueue(_ db: Database, alert: Alert, url: String, body: String, now: TimeInterval) throws {
+    /// Puts a notice's delivery to its subscription's destination in the outbox, written in the
+    /// subscription's format, inside the transaction `db` that records the notice (so the two are
+    /// stored together or not at all). A subscription without a destination gets none.
+    static func enqueue(_ db: Database, notice: Notice, subscription: Subscription, now: TimeInterval) throws {
+        guard let destination = subscription.webhook else { return }
+        let (url, body) = try WebhookPayload.render(notice, format: subscription.webhookFormat ?? .standard, url: destination)
         try db.execute(
             sql: """
                 INSERT INTO delivery (id, subscription_id, url, body, state, next_attempt_at, created_at, destination)
                 VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
                 ON CONFLICT DO NOTHING
                 """,
-            arguments: [alert.id, alert.subscriptionID, url, body, now, RFC3339.format(alert.createdAt), WebhookDestination.key(url)])
+            arguments: [
+                notice.id, notice.subscriptionID, url, body, now, RFC3339.format(Date(timeIntervalSince1970: now)), WebhookDestination.key(url),
+            ])
     }
 
     /// Whether any delivery is due: a read, so an idle outbox costs no write transaction per poll.

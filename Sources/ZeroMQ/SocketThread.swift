@@ -135,8 +135,13 @@ public final class SocketThread: Sendable {
         let name = self.name
         let thread = Thread {
             // Named from inside: on Linux a name set before start is not given to the kernel's thread
-            // (which keeps its parent's), and top -H and gdb show the kernel's (its first 15 bytes).
+            // (which keeps its parent's), and Foundation's setter did not always reach it either. top -H
+            // and gdb show the kernel's name (at most 15 bytes), which the thread can write itself.
             Thread.current.name = name
+            if let comm = FileHandle(forWritingAtPath: "/proc/thread-self/comm") {
+                comm.write(Data(name.utf8.prefix(15)))
+                try? comm.close()
+            }
             body()
         }
         thread.name = name

@@ -28,6 +28,13 @@ public enum ControlRequest: Sendable, Hashable {
     /// `notify`: remove a subscription (only the owner's, when an owner is given). Reply: the removed
     /// ``Subscription``.
     case unsubscribe(id: String, owner: String?)
+    /// `notify`: change a subscription's delivery (digest, time zone, cap, quiet hours, updates) or
+    /// sensitivity. Reply: the changed ``Subscription``.
+    case updateSubscription(SubscriptionUpdateRequest)
+    /// `notify`: what a subscription's next digest holds, or send it now. Reply: ``DigestReply``.
+    case digest(DigestRequest)
+    /// `notify` started with `--simulated-clock`: set its clock. Reply: ``ClockReading``.
+    case setClock(ClockSetRequest)
     /// `notify`: stored alerts, newest first. Reply: `[Alert]`.
     case listAlerts(AlertsRequest)
     /// `index`: stored stories that match a query, oldest first, for a subscription's backfill.
@@ -64,6 +71,9 @@ public enum ControlRequest: Sendable, Hashable {
         case listTokens = "tokens"
         case revokeToken = "tokens_revoke"
         case verifyToken = "tokens_verify"
+        case updateSubscription = "subscriptions_update"
+        case digest
+        case setClock = "clock_set"
     }
 
     /// The request's method.
@@ -89,6 +99,9 @@ public enum ControlRequest: Sendable, Hashable {
         case .listTokens: .listTokens
         case .revokeToken: .revokeToken
         case .verifyToken: .verifyToken
+        case .updateSubscription: .updateSubscription
+        case .digest: .digest
+        case .setClock: .setClock
         }
     }
 
@@ -169,10 +182,19 @@ public struct SubscribeRequest: Codable, Sendable, Hashable {
     public var webhookFormat: WebhookFormat?
     /// An address to e-mail each alert to (through notify's SMTP server), instead of a webhook.
     public var email: String?
+    /// What it watches for: alerts (nil), spikes or silences.
+    public var kind: SubscriptionKind?
+    /// When alerts are delivered (digests, a cap, quiet hours); nil is at once.
+    public var delivery: DeliverySchedule?
+    /// How readily a spike or silence subscription fires; nil is medium.
+    public var sensitivity: WatchSensitivity?
+    /// For a silence subscription: how many usual gaps without a story make a silence.
+    public var silenceFactor: Double?
     /// Creates a request.
     public init(
         query: String, webhook: String? = nil, backfillSeconds: Int? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil,
-        email: String? = nil
+        email: String? = nil, kind: SubscriptionKind? = nil, delivery: DeliverySchedule? = nil, sensitivity: WatchSensitivity? = nil,
+        silenceFactor: Double? = nil
     ) {
         self.query = query
         self.webhook = webhook
@@ -180,6 +202,10 @@ public struct SubscribeRequest: Codable, Sendable, Hashable {
         self.owner = owner
         self.webhookFormat = webhookFormat
         self.email = email
+        self.kind = kind
+        self.delivery = delivery
+        self.sensitivity = sensitivity
+        self.silenceFactor = silenceFactor
     }
 
     /// Whether `address` is one mailbox, `local@domain`, with nothing a mail header could be split on.
@@ -263,6 +289,9 @@ extension ControlRequest: Codable {
         case .listTokens: self = .listTokens
         case .revokeToken: self = .revokeToken(id: try container.decode(IDParams.self, forKey: .params).id)
         case .verifyToken: self = .verifyToken(try container.decode(TokenVerifyRequest.self, forKey: .params))
+        case .updateSubscription: self = .updateSubscription(try container.decode(SubscriptionUpdateRequest.self, forKey: .params))
+        case .digest: self = .digest(try container.decode(DigestRequest.self, forKey: .params))
+        case .setClock: self = .setClock(try container.decode(ClockSetRequest.self, forKey: .params))
         }
     }
 
@@ -289,6 +318,9 @@ extension ControlRequest: Codable {
         case .createToken(let params): try container.encode(params, forKey: .params)
         case .revokeToken(let id): try container.encode(IDParams(id: id), forKey: .params)
         case .verifyToken(let params): try container.encode(params, forKey: .params)
+        case .updateSubscription(let params): try container.encode(params, forKey: .params)
+        case .digest(let params): try container.encode(params, forKey: .params)
+        case .setClock(let params): try container.encode(params, forKey: .params)
         }
     }
 }

@@ -53,6 +53,19 @@ extension ControlRequest {
             if let seconds = subscribe.backfillSeconds {
                 try Self.check(seconds, "backfillSeconds", in: 1...(366 * 86_400))
             }
+            try Self.checkWatch(subscribe)
+        case .updateSubscription(let update):
+            try Self.check(update.id.utf8.count, "the length of id", in: 1...200)
+            try Self.check(update.owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
+            try Self.check(update.maxPerHour ?? 0, "maxPerHour", in: 0...10_000)
+            do { _ = try update.applied(to: .instant) } catch { throw ControlFailure(code: .badRequest, message: error.message) }
+        case .digest(let digest):
+            try Self.check(digest.id.utf8.count, "the length of id", in: 1...200)
+            try Self.check(digest.owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
+        case .setClock(let clock):
+            guard clock.at.timeIntervalSince1970.isFinite, (0...4_102_444_800).contains(clock.at.timeIntervalSince1970) else {
+                throw ControlFailure(code: .badRequest, message: "the clock's time must be between 1970 and 2100")
+            }
         case .unsubscribe(let id, let owner):
             try Self.check(id.utf8.count, "the length of id", in: 1...200)
             try Self.check(owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
@@ -74,6 +87,35 @@ extension ControlRequest {
             try Self.check(id.utf8.count, "the length of id", in: 1...200)
         case .verifyToken(let verify):
             try Self.check(verify.token.utf8.count, "the length of token", in: 1...400)
+        }
+    }
+
+    /// A schedule that parses, and the fields that go with the subscription's kind and destination.
+    private static func checkWatch(_ subscribe: SubscribeRequest) throws(ControlFailure) {
+        let hasDestination = subscribe.webhook != nil || subscribe.email != nil
+        if let delivery = subscribe.delivery {
+            do { try delivery.validate() } catch { throw ControlFailure(code: .badRequest, message: error.message) }
+            if delivery != .instant && !hasDestination {
+                throw ControlFailure(code: .badRequest, message: "a digest, cap or quiet hours need a destination: a webhook or an e-mail address")
+            }
+        }
+        switch subscribe.kind ?? .alert {
+        case .alert:
+            if subscribe.sensitivity != nil || subscribe.silenceFactor != nil {
+                throw ControlFailure(code: .badRequest, message: "sensitivity and silenceFactor go with spike and silence subscriptions")
+            }
+        case .spike, .silence:
+            guard hasDestination else {
+                throw ControlFailure(code: .badRequest, message: "a \((subscribe.kind ?? .alert).rawValue) subscription needs a destination: a webhook or an e-mail address")
+            }
+            if subscribe.backfillSeconds != nil || (subscribe.delivery.map { $0 != .instant } ?? false) {
+                throw ControlFailure(code: .badRequest, message: "backfills and digests go with alert subscriptions, not \((subscribe.kind ?? .alert).rawValue) ones")
+            }
+            if let factor = subscribe.silenceFactor {
+                guard subscribe.kind == .silence, factor.isFinite, (1.5...1000).contains(factor) else {
+                    throw ControlFailure(code: .badRequest, message: "silenceFactor goes with silence subscriptions and is 1.5 to 1000")
+                }
+            }
         }
     }
 

@@ -14,10 +14,19 @@ public struct Subscription: Codable, Sendable, Hashable {
     public var owner: String?
     /// How the webhook's body is written; nil is ``WebhookFormat/standard``.
     public var webhookFormat: WebhookFormat?
+    /// What it watches for; nil is ``SubscriptionKind/alert``.
+    public var kind: SubscriptionKind?
+    /// When its alerts are delivered; nil is ``DeliverySchedule/instant``.
+    public var delivery: DeliverySchedule?
+    /// How readily a spike or silence subscription fires; nil is medium.
+    public var sensitivity: WatchSensitivity?
+    /// For a silence subscription: how many usual gaps without a story make a silence (nil: by sensitivity).
+    public var silenceFactor: Double?
 
     /// Creates a subscription.
     public init(
-        id: String, query: String, createdAt: Date = Date(), webhook: String? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil
+        id: String, query: String, createdAt: Date = Date(), webhook: String? = nil, owner: String? = nil, webhookFormat: WebhookFormat? = nil,
+        kind: SubscriptionKind? = nil, delivery: DeliverySchedule? = nil, sensitivity: WatchSensitivity? = nil, silenceFactor: Double? = nil
     ) {
         self.id = id
         self.query = query
@@ -25,7 +34,17 @@ public struct Subscription: Codable, Sendable, Hashable {
         self.webhook = webhook
         self.owner = owner
         self.webhookFormat = webhookFormat
+        self.kind = kind
+        self.delivery = delivery
+        self.sensitivity = sensitivity
+        self.silenceFactor = silenceFactor
     }
+
+    /// What it watches for.
+    public var watchKind: SubscriptionKind { kind ?? .alert }
+
+    /// When its alerts are delivered.
+    public var schedule: DeliverySchedule { delivery ?? .instant }
 
     /// A new random subscription id.
     public static func newID() -> String {

@@ -191,6 +191,25 @@ status, everyone = call("GET", "/v1/subscriptions", token=ADMIN, expect=200)
 check({alice_sub, bobs["subscription"]["id"]} <= {s["id"] for s in everyone}, "an admin sees every owner's")
 call("POST", "/v1/subscriptions", token=ALICE, body={"query": "place:(Iran"}, expect=400)
 
+# --- delivery modes: a daily e-mail digest, changed later; its preview and send-now -------------
+status, daily = call("POST", "/v1/subscriptions", token=ALICE, expect=201, body={
+    "query": "place:Iran", "email": "alice@example.org", "digest": "daily@08:00", "timeZone": "Europe/Berlin"})
+daily_id = daily["subscription"]["id"]
+check(daily["subscription"]["delivery"] == {"mode": "daily", "time": "08:00", "timeZone": "Europe/Berlin"}, f"the schedule: {daily}")
+call("POST", "/v1/subscriptions", token=ALICE, body={"query": "place:Iran", "digest": "daily@08:00"}, expect=400)  # no destination
+call("POST", "/v1/subscriptions", token=ALICE, body={"query": "place:Iran", "email": "alice@example.org", "digest": "daily@8am"}, expect=400)
+status, changed = call("PATCH", f"/v1/subscriptions/{daily_id}", token=ALICE, body={"maxPerHour": 5, "quietHours": "22:00-07:00"}, expect=200)
+check(changed["delivery"]["maxPerHour"] == 5 and changed["delivery"]["mode"] == "daily", f"the change: {changed}")
+status, problem = call("PATCH", f"/v1/subscriptions/{daily_id}", token=ALICE, body={"timeZone": "Mars/Olympus"}, expect=400)
+check("time zone" in problem["detail"], f"names the field: {problem}")
+call("PATCH", f"/v1/subscriptions/{daily_id}", token=BOB, body={"maxPerHour": 1}, expect=404)
+status, preview = call("GET", f"/v1/subscriptions/{daily_id}/digest", token=ALICE, expect=200)
+check(preview["sent"] is False and preview["schedule"].startswith("daily@08:00 Europe/Berlin"), f"the preview: {preview}")
+call("GET", f"/v1/subscriptions/{daily_id}/digest", token=BOB, expect=404)
+status, sent = call("POST", f"/v1/subscriptions/{daily_id}/digest", token=ALICE, expect=200)
+check(sent["sent"] is False and "digest" not in sent, f"nothing was held: {sent}")
+call("DELETE", f"/v1/subscriptions/{daily_id}", token=ALICE, expect=200)
+
 # --- the live alert stream, resumed with Last-Event-ID ----------------------------------------
 live = Stream(f"/v1/alerts/stream?subscription={alice_sub}", ALICE)
 time.sleep(1.5)  # the stream's feed readers greet notify

@@ -1,0 +1,20 @@
+/// Text made safe for HTML content and attribute values, for the gateway's console and notify's
+/// e-mails alike.
+public enum HTMLText {
+    /// `text` with `&`, `<`, `>`, `"` and `'` as entities. By Unicode scalar, not by Character: a quote
+    /// or `<` inside a grapheme cluster (`"` + U+0301, U+0600 + `<`) is still one to a browser.
+    public static func escaped(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
+            case "'": out.append(contentsOf: "&#39;".unicodeScalars)
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+}
