@@ -149,4 +149,37 @@ struct EmailDeliveryTests {
             #expect(try await eventually(timeout: .seconds(40)) { Self.messages(out).count == 1 }, "\(pipeline.logs())")
         }
     }
+
+    @Test("a recipient gets at most --smtp-max-per-hour mails an hour; the rest wait in the outbox, none dropped, another recipient unaffected")
+    func perRecipientLimit() async throws {
+        try await PipelineHarness.with { pipeline in
+            let tls = try Self.certificate(in: pipeline.runDirectory)
+            let out = pipeline.runDirectory.appendingPathComponent("limited.jsonl").path
+            let server = try await Self.startServer(pipeline, name: "smtp-limit", port: 0, tls: tls, out: out, plain: true)
+            for stage in ["ingest", "tag", "index"] { try pipeline.start(stage) }
+            try pipeline.start(
+                "notify",
+                ["--smtp-url", "smtp://127.0.0.1:\(server.port)", "--smtp-from", "alerts@news.example", "--smtp-allow-plaintext", "--smtp-max-per-hour", "2"])
+            #expect(try await pipeline.newsctl("status", ["--wait", "30"], timeout: .seconds(40)).status == 0)
+            #expect(try await pipeline.newsctl("subscribe", ["--email", "ana@example.org", "storm"]).status == 0)
+            #expect(try await pipeline.newsctl("subscribe", ["--email", "ben@example.org", "harbour"]).status == 0)
+            // Distinct stories (not near-duplicates of one another, which would make one alert).
+            let bodies = [
+                "A storm brought hail to the northern valley farms overnight.", "Ferry crossings stopped as the storm reached the western isles.",
+                "The storm cut power to two hospitals, which ran on generators.", "Schools reopened after the storm, with buses on winter routes.",
+            ]
+            let stories = bodies.enumerated().map { index, body in
+                #"{"id": "limit-\#(index)", "headline": "Storm report \#(index + 1)", "body": "\#(body)", "source": "Weather Desk"}"#
+            } + [Self.story("limit-h", "Harbour closed for the day")]
+            #expect(try await pipeline.newsctl("publish", [try pipeline.write("limit.jsonl", stories.joined(separator: "\n") + "\n").path]).status == 0)
+            #expect(try await eventually(timeout: .seconds(30)) { Self.messages(out).count >= 3 }, "\(pipeline.logs())")
+            try await Task.sleep(for: .seconds(3))
+            let mails = Self.messages(out)
+            #expect(mails.filter { ($0["rcpt"] as? [String]) == ["ana@example.org"] }.count == 2, "two for ana within the hour")
+            #expect(mails.filter { ($0["rcpt"] as? [String]) == ["ben@example.org"] }.count == 1, "ben's limit is his own")
+            let waiting = try await pipeline.newsctl("deliveries", ["--pending"])
+            #expect(waiting.stdout.components(separatedBy: "mailto:ana@example.org").count - 1 == 2, "the other two wait: \(waiting.stdout)")
+            #expect(waiting.stdout.contains("had 2 e-mails in the last hour (at most 2); waiting"), "\(waiting.stdout)")
+        }
+    }
 }
