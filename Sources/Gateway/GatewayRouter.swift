@@ -23,6 +23,7 @@ enum GatewayRouter {
         APIRoutes(stages: stages, authenticator: authenticator).register(on: router)
         LiveStreams(stages: stages, authenticator: authenticator, stallLimit: streamStall, openStreams: openStreams, logger: logger).register(on: router)
         ConsoleRoutes(stages: stages, authenticator: authenticator).register(on: router)
+        UnsubscribeRoutes(stages: stages).register(on: router)
         return router
     }
 

@@ -19,16 +19,16 @@ enum NoticeMail {
         return (load("notice.txt"), load("notice.html"))
     }()
 
-    /// The whole message, CRLF line ends, ready for SMTP.
+    /// The whole message, CRLF line ends, ready for SMTP. `unsubscribeURL` is the recipient's own
+    /// link (``UnsubscribeLink``), if notify has one.
     static func message(_ notice: Notice, from: String, to recipient: String, unsubscribeURL: String?, now: Date = Date()) -> Data {
         let boundary = "news-\(UInt64.random(in: 0...UInt64.max))"
         let view = NoticeView(notice)
-        let personal = unsubscribeURL.map { "\($0)\($0.contains("?") ? "&" : "?")subscription=\(notice.subscriptionID)" }
-        let values = view.templateValues(unsubscribeURL: personal)
+        let values = view.templateValues(unsubscribeURL: unsubscribeURL)
         let text = templates.text.render(values)
         let html = templates.html.render(values)
         var unsubscribe = ["<mailto:\(from)?subject=unsubscribe%20\(notice.subscriptionID)>"]
-        if let personal { unsubscribe.insert("<\(personal)>", at: 0) }
+        if let unsubscribeURL { unsubscribe.insert("<\(unsubscribeURL)>", at: 0) }
         var headers = [
             "From: \(from)", "To: \(recipient)", "Subject: \(encodedWord(view.subject))", "Date: \(rfc5322(now))",
             "Message-ID: <\(messageID(notice))>", "List-Unsubscribe: \(unsubscribe.joined(separator: ", "))", "MIME-Version: 1.0",

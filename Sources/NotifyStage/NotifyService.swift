@@ -104,6 +104,10 @@ public struct NotifyService: Service {
                         return try await store.subscriptions(owner: scope.owner)
                     case .unsubscribe(let id, let owner):
                         return try await store.unsubscribe(id, owner: owner)
+                    case .unsubscribeSigned(let signed):
+                        let removed = try await store.unsubscribe(signed: signed)
+                        logger.info("unsubscribed by link", metadata: ["id": "\(removed.id)"])
+                        return removed
                     case .updateSubscription(let update):
                         let updated = try await store.update(update)
                         logger.info("subscription changed", metadata: ["id": "\(updated.id)", "delivery": "\(updated.schedule.summary)"])
@@ -137,7 +141,7 @@ public struct NotifyService: Service {
                         throw ControlFailure(
                             code: .unknownMethod,
                             message:
-                                "notify answers subscribe, subscriptions, subscriptions_update, unsubscribe, digest, clock_set, alerts, deliveries, deliveries_replay, tokens, tokens_create, tokens_revoke, tokens_verify and status, not \(request.method)")
+                                "notify answers subscribe, subscriptions, subscriptions_update, unsubscribe, unsubscribe_signed, digest, clock_set, alerts, deliveries, deliveries_replay, tokens, tokens_create, tokens_revoke, tokens_verify and status, not \(request.method)")
                     }
                 },
                 handleBatch: { messages in

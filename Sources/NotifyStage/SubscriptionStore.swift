@@ -298,6 +298,19 @@ public final class SubscriptionStore: Sendable {
         return removed
     }
 
+    /// Removes a subscription by its e-mail's unsubscribe link (``UnsubscribeLink``).
+    /// - Throws: ``ControlFailure`` `notFound` for an unknown id or a token that does not sign it (one
+    ///   answer for both, so the link reveals nothing).
+    public func unsubscribe(signed request: SignedUnsubscribeRequest) async throws -> Subscription {
+        let secret = try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT webhook_secret FROM subscription WHERE id = ?", arguments: [request.id])
+        }
+        guard let secret, UnsubscribeLink.verify(request.token, subscriptionID: request.id, secret: secret) else {
+            throw ControlFailure(code: .notFound, message: "this unsubscribe link is not valid, or the subscription is already gone")
+        }
+        return try await unsubscribe(request.id)
+    }
+
     static func subscription(_ row: Row) -> Subscription {
         Subscription(
             id: row["id"], query: row["query"], createdAt: RFC3339.parse(row["created_at"]) ?? Date(), webhook: row["webhook_url"],

@@ -145,7 +145,10 @@ struct WebhookDeliverer {
                 return .postponed
             }
             let notice = try JSONCoding.decoder().decode(Notice.self, from: delivery.body)
-            let message = NoticeMail.message(notice, from: settings.from, to: recipient, unsubscribeURL: policy.unsubscribeURL)
+            let personal = policy.unsubscribeURL.flatMap { base in
+                delivery.secret.flatMap { UnsubscribeLink.url(base: base, subscriptionID: delivery.subscriptionID, secret: $0) }
+            }
+            let message = NoticeMail.message(notice, from: settings.from, to: recipient, unsubscribeURL: personal)
             try await SMTPClient.send(message, to: recipient, settings: settings)
             return .delivered
         } catch let error as SMTPError {

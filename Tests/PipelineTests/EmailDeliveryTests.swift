@@ -78,7 +78,8 @@ struct EmailDeliveryTests {
             let data = try #require(mail["data"] as? String)
             for header in [
                 "Subject: Alert: Winter storm closes schools", "Message-ID: <\(subscription).mail-1@news-pipeline>",
-                "List-Unsubscribe: <https://news.example/unsubscribe?subscription=\(subscription)>, <mailto:alerts@news.example?subject=unsubscribe%20\(subscription)>",
+                "List-Unsubscribe: <https://news.example/unsubscribe?subscription=\(subscription)&token=",
+                ">, <mailto:alerts@news.example?subject=unsubscribe%20\(subscription)>",
                 "List-Unsubscribe-Post: List-Unsubscribe=One-Click", "Content-Type: multipart/alternative", "Date: ",
             ] {
                 #expect(data.contains(header), "no \(header) in\n\(data.prefix(1200))")

@@ -163,6 +163,18 @@ struct NoticeTests {
         #expect(try await store.watches.evaluate(subscription) == nil, "told once")
     }
 
+    @Test("an unsubscribe link's token signs its subscription under its secret, and nothing else")
+    func unsubscribeLink() throws {
+        let secret = WebhookSignature.newSecret()
+        let url = try #require(UnsubscribeLink.url(base: "https://news.example/unsubscribe", subscriptionID: "sub_1", secret: secret))
+        let token = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "token" }?.value)
+        #expect(url.hasPrefix("https://news.example/unsubscribe?subscription=sub_1&token=") && !token.contains("+") && !token.contains("="))
+        #expect(UnsubscribeLink.verify(token, subscriptionID: "sub_1", secret: secret))
+        #expect(!UnsubscribeLink.verify(token, subscriptionID: "sub_2", secret: secret))
+        #expect(!UnsubscribeLink.verify(token, subscriptionID: "sub_1", secret: WebhookSignature.newSecret()))
+        #expect(!UnsubscribeLink.verify(String(token.dropLast()), subscriptionID: "sub_1", secret: secret))
+    }
+
     @Test("a digest's e-mail comes from the templates: every story with its outlets and link, HTML escaped by scalar")
     func digestMail() throws {
         let stories = [
@@ -172,7 +184,7 @@ struct NoticeTests {
             DigestStory(alertID: "sub_1/b", headline: "Second", url: "javascript:alert(1)", publishedAt: nil, outlets: ["Wire C"], newOutlets: ["Wire C"], update: false, why: []),
         ]
         let digest = Digest(id: "dig_1_1", subscriptionID: "sub_1", query: "place:Iran", dueAt: date("2026-06-02T06:00:00Z"), createdAt: date("2026-06-02T06:00:00Z"), stories: stories)
-        let message = String(decoding: NoticeMail.message(.digest(digest), from: "alerts@news.example", to: "ana@example.org", unsubscribeURL: "https://news.example/u"), as: UTF8.self)
+        let message = String(decoding: NoticeMail.message(.digest(digest), from: "alerts@news.example", to: "ana@example.org", unsubscribeURL: "https://news.example/u?subscription=sub_1&token=t"), as: UTF8.self)
         #expect(message.contains("Subject: Digest: 2 new stories for place:Iran") && message.contains("Message-ID: <dig_1_1@news-pipeline>"))
         let parts = message.components(separatedBy: "Content-Transfer-Encoding: base64").dropFirst().map { part in
             String(decoding: Data(base64Encoded: (part.components(separatedBy: "--news-").first ?? "").replacingOccurrences(of: "\r\n", with: "")) ?? Data(), as: UTF8.self)
@@ -180,6 +192,6 @@ struct NoticeTests {
         #expect(parts.count == 2)
         #expect(parts[0].contains("2 outlets: Wire A, Wire B") && parts[0].contains("https://news.example/a") && !parts[0].contains("javascript:"))
         #expect(parts[1].contains("&quot;\u{0301}&lt;b&gt;bold&lt;/b&gt;") && !parts[1].contains("<b>bold"), "\(parts[1])")
-        #expect(parts[1].contains("https://news.example/u?subscription=sub_1"))
+        #expect(parts[1].contains("https://news.example/u?subscription=sub_1&amp;token=t") && message.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
     }
 }

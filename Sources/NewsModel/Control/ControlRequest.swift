@@ -35,6 +35,9 @@ public enum ControlRequest: Sendable, Hashable {
     case digest(DigestRequest)
     /// `notify` started with `--simulated-clock`: set its clock. Reply: ``ClockReading``.
     case setClock(ClockSetRequest)
+    /// `notify`: remove a subscription by its e-mail's unsubscribe link. Reply: the removed
+    /// ``Subscription``; `not_found` for an unknown id or a token that does not sign it.
+    case unsubscribeSigned(SignedUnsubscribeRequest)
     /// `notify`: stored alerts, newest first. Reply: `[Alert]`.
     case listAlerts(AlertsRequest)
     /// `index`: stored stories that match a query, oldest first, for a subscription's backfill.
@@ -74,6 +77,7 @@ public enum ControlRequest: Sendable, Hashable {
         case updateSubscription = "subscriptions_update"
         case digest
         case setClock = "clock_set"
+        case unsubscribeSigned = "unsubscribe_signed"
     }
 
     /// The request's method.
@@ -102,6 +106,7 @@ public enum ControlRequest: Sendable, Hashable {
         case .updateSubscription: .updateSubscription
         case .digest: .digest
         case .setClock: .setClock
+        case .unsubscribeSigned: .unsubscribeSigned
         }
     }
 
@@ -292,6 +297,7 @@ extension ControlRequest: Codable {
         case .updateSubscription: self = .updateSubscription(try container.decode(SubscriptionUpdateRequest.self, forKey: .params))
         case .digest: self = .digest(try container.decode(DigestRequest.self, forKey: .params))
         case .setClock: self = .setClock(try container.decode(ClockSetRequest.self, forKey: .params))
+        case .unsubscribeSigned: self = .unsubscribeSigned(try container.decode(SignedUnsubscribeRequest.self, forKey: .params))
         }
     }
 
@@ -321,6 +327,7 @@ extension ControlRequest: Codable {
         case .updateSubscription(let params): try container.encode(params, forKey: .params)
         case .digest(let params): try container.encode(params, forKey: .params)
         case .setClock(let params): try container.encode(params, forKey: .params)
+        case .unsubscribeSigned(let params): try container.encode(params, forKey: .params)
         }
     }
 }

@@ -62,6 +62,9 @@ extension ControlRequest {
         case .digest(let digest):
             try Self.check(digest.id.utf8.count, "the length of id", in: 1...200)
             try Self.check(digest.owner?.utf8.count ?? 0, "the length of owner", in: 0...200)
+        case .unsubscribeSigned(let signed):
+            try Self.check(signed.id.utf8.count, "the length of id", in: 1...200)
+            try Self.check(signed.token.utf8.count, "the length of token", in: 1...200)
         case .setClock(let clock):
             guard clock.at.timeIntervalSince1970.isFinite, (0...4_102_444_800).contains(clock.at.timeIntervalSince1970) else {
                 throw ControlFailure(code: .badRequest, message: "the clock's time must be between 1970 and 2100")

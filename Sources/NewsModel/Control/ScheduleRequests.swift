@@ -115,3 +115,19 @@ public struct ClockReading: Codable, Sendable, Hashable {
         self.simulated = simulated
     }
 }
+
+/// An unsubscription by the link in an e-mail: the subscription and the token that signs it
+/// (docs/ALERTS.md says how the token is made), so that no other credential is needed and nobody
+/// without the mail can unsubscribe someone else.
+public struct SignedUnsubscribeRequest: Codable, Sendable, Hashable {
+    /// The subscription.
+    public var id: String
+    /// The link's token.
+    public var token: String
+
+    /// Creates a request.
+    public init(id: String, token: String) {
+        self.id = id
+        self.token = token
+    }
+}

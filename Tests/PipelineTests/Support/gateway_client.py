@@ -6,6 +6,9 @@ Environment: GATEWAY_URL, OPENAPI (the document's path), ADMIN_TOKEN, ALICE_TOKE
 and bob have read, publish and subscribe; they are different owners). Exits non-zero on the first
 failed check, saying which.
 """
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -208,7 +211,22 @@ check(preview["sent"] is False and preview["schedule"].startswith("daily@08:00 E
 call("GET", f"/v1/subscriptions/{daily_id}/digest", token=BOB, expect=404)
 status, sent = call("POST", f"/v1/subscriptions/{daily_id}/digest", token=ALICE, expect=200)
 check(sent["sent"] is False and "digest" not in sent, f"nothing was held: {sent}")
-call("DELETE", f"/v1/subscriptions/{daily_id}", token=ALICE, expect=200)
+
+# --- the e-mail's unsubscribe link: its token is the subscription's HMAC, computed here from the secret
+secret = base64.b64decode(daily["webhookSecret"][len("whsec_"):])
+link_token = base64.urlsafe_b64encode(hmac.new(secret, f"unsubscribe:{daily_id}".encode(), hashlib.sha256).digest()).decode().rstrip("=")
+status, page = call("GET", f"/unsubscribe?subscription={daily_id}&token={link_token}", expect=200)
+check(b'method="post"' in page and daily_id.encode() in page, f"the confirming page: {page[:400]!r}")
+call("GET", f"/v1/subscriptions/{daily_id}", token=ALICE, expect=200)  # a GET changes nothing
+call("GET", f"/unsubscribe?subscription={daily_id}", expect=400)
+one_click = b"List-Unsubscribe=One-Click"
+form = "application/x-www-form-urlencoded"
+call("POST", f"/unsubscribe?subscription={daily_id}&token={link_token[:-2]}xx", body=one_click, content_type=form, expect=404)
+call("POST", f"/unsubscribe?subscription={bobs['subscription']['id']}&token={link_token}", body=one_click, content_type=form, expect=404)
+status, page = call("POST", f"/unsubscribe?subscription={daily_id}&token={link_token}", body=one_click, content_type=form, expect=200)
+check(b"no more alerts" in page, f"{page[:400]!r}")
+call("GET", f"/v1/subscriptions/{daily_id}", token=ALICE, expect=404)
+call("POST", f"/unsubscribe?subscription={daily_id}&token={link_token}", body=one_click, content_type=form, expect=404)
 
 # --- the live alert stream, resumed with Last-Event-ID ----------------------------------------
 live = Stream(f"/v1/alerts/stream?subscription={alice_sub}", ALICE)
