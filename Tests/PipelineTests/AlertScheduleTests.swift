@@ -4,7 +4,8 @@ import Testing
 /// A simulated week through the real pipeline: two notify replicas on a simulated clock (set with
 /// `newsctl clock set`), an SMTP server in its own process (aiosmtpd), a daily digest at 08:00 Berlin
 /// time, story updates as more outlets carry a story, a spike on `place:Iran`, and a wire source that
-/// goes quiet. Both replicas are stopped across one digest time and started after it.
+/// goes quiet. Both replicas are stopped across one digest time and started after it, and the mail
+/// server is down at another.
 @Suite("Digests, updates, spikes and silences over a simulated week", .serialized, .timeLimit(.minutes(6)))
 struct AlertScheduleTests {
     /// Words for story bodies drawn at random, so that distinct stories share almost no word pairs
@@ -50,12 +51,12 @@ struct AlertScheduleTests {
         }
     }
 
-    @Test("a week: one digest a day at 08:00 Berlin with each story's outlets and updates, one spike that says why, one silence; across two replicas and a restart, nothing twice")
+    @Test("a week: one digest a day at 08:00 Berlin with each story's outlets and updates, one spike that says why, one silence; across two replicas, a restart and a mail server outage, nothing twice")
     func simulatedWeek() async throws {
         try await PipelineHarness.with { pipeline in
             let out = pipeline.runDirectory.appendingPathComponent("mail.jsonl").path
             let tls = try EmailDeliveryTests.certificate(in: pipeline.runDirectory)
-            let server = try await EmailDeliveryTests.startServer(pipeline, name: "smtp", port: 0, tls: tls, out: out, plain: true)
+            var server = try await EmailDeliveryTests.startServer(pipeline, name: "smtp", port: 0, tls: tls, out: out, plain: true)
             let notifyFlags = [
                 "--smtp-url", "smtp://127.0.0.1:\(server.port)", "--smtp-from", "alerts@news.example", "--smtp-allow-plaintext",
                 "--webhook-retry-base", "0.5",
@@ -160,6 +161,17 @@ struct AlertScheduleTests {
                     for replica in 0..<2 { _ = await pipeline.child("notify-\(replica)")?.waitForExit(timeout: .seconds(10)) }
                     try startNotify(at: "\(next)T07:30:00Z")
                     (alertsBeforeRestart, watchedBeforeRestart) = (expectedAlerts, expectedWatched)
+                } else if day == 5 {
+                    // The mail server is down when the digest falls due: it waits in the outbox and goes once it is back.
+                    server.child.signal(SIGTERM)
+                    _ = await server.child.waitForExit(timeout: .seconds(5))
+                    try await setClock("\(next)T06:00:30Z")
+                    #expect(try await eventually(timeout: .seconds(20)) {
+                        try await pipeline.newsctl("deliveries", ["--pending"]).stdout.contains("analyst@example.org")
+                    }, "the digest waits for the server")
+                    try await Task.sleep(for: .seconds(2))
+                    #expect(Self.mails(out, to: "analyst@example.org").count == day, "nothing sent while the server is down")
+                    server = try await EmailDeliveryTests.startServer(pipeline, name: "smtp-again", port: server.port, tls: tls, out: out, plain: true)
                 } else {
                     // 08:00:30 Berlin the next morning.
                     try await setClock("\(next)T06:00:30Z")

@@ -163,6 +163,27 @@ struct NoticeTests {
         #expect(try await store.watches.evaluate(subscription) == nil, "told once")
     }
 
+    @Test("a digest in Slack, Teams and ntfy: the summary, then each story with its link and outlets")
+    func digestInChat() throws {
+        let stories = (1...3).map { index in
+            DigestStory(
+                alertID: "sub_1/\(index)", headline: "Story <\(index)>", url: "https://news.example/\(index)", publishedAt: nil, outlets: ["Wire A", "Wire B"],
+                newOutlets: index == 3 ? ["Wire B"] : ["Wire A", "Wire B"], update: index == 3, why: ["matched place:Iran"])
+        }
+        let digest = Digest(id: "dig_1_1", subscriptionID: "sub_1", query: "place:Iran", dueAt: date("2026-06-02T06:00:00Z"), createdAt: date("2026-06-02T06:00:00Z"), stories: stories)
+        let slack = try JSONSerialization.jsonObject(with: Data(try WebhookPayload.render(.digest(digest), format: .slack, url: "https://hooks.example/s").body.utf8)) as? [String: Any]
+        #expect(slack?["text"] as? String == "Digest: 2 new stories and 1 update for place:Iran")
+        let blocks = slack?["blocks"] as? [[String: Any]] ?? []
+        let sections = blocks.compactMap { ($0["text"] as? [String: Any])?["text"] as? String }
+        #expect(sections.count == 4 && sections[1].contains("<https://news.example/1|Story &lt;1&gt;>") && sections[3].contains("update, now carried by 2 outlets"), "\(sections)")
+        let teams = try WebhookPayload.render(.digest(digest), format: .teams, url: "https://hooks.example/t").body
+        #expect(teams.contains("[Story <2>](https://news.example/2)"))
+        let ntfy = try WebhookPayload.render(.digest(digest), format: .ntfy, url: "https://ntfy.example/newsroom")
+        #expect(ntfy.url == "https://ntfy.example/" && ntfy.body.contains("Story <1> —") && ntfy.body.contains(#""click":"https://news.example/1""#))
+        let standard = try WebhookPayload.render(.digest(digest), format: .standard, url: "https://hooks.example/w").body
+        #expect(try JSONCoding.decoder().decode(Notice.self, from: Data(standard.utf8)) == .digest(digest) && standard.contains(#""type":"digest.created""#))
+    }
+
     @Test("an unsubscribe link's token signs its subscription under its secret, and nothing else")
     func unsubscribeLink() throws {
         let secret = WebhookSignature.newSecret()
