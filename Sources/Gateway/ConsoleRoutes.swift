@@ -257,6 +257,7 @@ struct ConsoleRoutes: Sendable {
             return """
                 <tr><td><code>\(ConsolePage.escape(subscription.id))</code></td><td>\(ConsolePage.escape(subscription.query))</td>
                 <td>\(ConsolePage.date(subscription.createdAt))</td><td>\(ConsolePage.escape(subscription.webhook ?? "—"))</td>
+                <td>\(ConsolePage.escape(subscription.watchKind == .alert ? subscription.schedule.summary : subscription.watchKind.rawValue))</td>
                 <td><a href="/console/alerts?subscription=\(ConsolePage.escape(subscription.id))">Alerts</a> · <a href="\(ConsolePage.escape(chart))">Volume</a>
                 <form method="post" action="/console/subscriptions/delete" class="inline"><input type="hidden" name="id" value="\(ConsolePage.escape(subscription.id))">
                 <button type="submit" class="secondary" aria-label="Remove \(ConsolePage.escape(subscription.query))">Remove</button></form></td></tr>
@@ -266,7 +267,7 @@ struct ConsoleRoutes: Sendable {
         let table =
             list.isEmpty
             ? "<p>No subscriptions yet.</p>"
-            : #"<div class="table"><table><caption class="meta">Your subscriptions</caption><thead><tr><th scope="col">Id</th><th scope="col">Query</th><th scope="col">Created</th><th scope="col">Webhook</th><th scope="col">Actions</th></tr></thead><tbody>\#(rows)</tbody></table></div>"#
+            : #"<div class="table"><table><caption class="meta">Your subscriptions</caption><thead><tr><th scope="col">Id</th><th scope="col">Query</th><th scope="col">Created</th><th scope="col">Destination</th><th scope="col">Delivery</th><th scope="col">Actions</th></tr></thead><tbody>\#(rows)</tbody></table></div>"#
         return ConsolePage.render(
             title: "Subscriptions", current: "/console/subscriptions", signedIn: true,
             body: """
@@ -280,6 +281,12 @@ struct ConsoleRoutes: Sendable {
                 <input type="url" id="webhook" name="webhook" placeholder="https://example.org/hooks/news">
                 <label for="webhook-format">Webhook format</label>
                 <select id="webhook-format" name="webhookFormat"><option value="standard">Standard Webhooks (signed)</option><option value="slack">Slack</option><option value="teams">Microsoft Teams</option><option value="ntfy">ntfy topic</option></select>
+                <label for="email">E-mail address (optional, instead of a webhook)</label>
+                <input type="email" id="email" name="email" placeholder="you@example.org">
+                <label for="digest">Deliver (with a webhook or an e-mail address)</label>
+                <select id="digest" name="digest"><option value="instant">each alert at once</option><option value="hourly">an hourly digest</option><option value="daily@08:00">a daily digest at 08:00</option><option value="weekly@mon@08:00">a weekly digest, Mondays at 08:00</option></select>
+                <label for="time-zone">Time zone of the digest</label>
+                <input type="text" id="time-zone" name="timeZone" placeholder="UTC" autocomplete="off">
                 <button type="button" id="preview-button" class="secondary" hidden>Preview</button>
                 <button type="submit" id="subscribe-button">Subscribe</button>
                 </form>
@@ -296,9 +303,21 @@ struct ConsoleRoutes: Sendable {
         let backfill = fields["backfill"].flatMap { $0.isEmpty ? nil : DateBound.window($0) }
         let webhook = fields["webhook"].flatMap { $0.isEmpty ? nil : $0 }
         let format = webhook == nil ? nil : fields["webhookFormat"].flatMap(WebhookFormat.init(rawValue:))
+        let email = fields["email"].flatMap { $0.isEmpty ? nil : $0 }
+        let digest = fields["digest"].flatMap { $0.isEmpty || $0 == "instant" ? nil : $0 }
+        let zone = fields["timeZone"].flatMap { $0.isEmpty || digest == nil ? nil : $0 }
+        var schedule: DeliverySchedule?
+        if digest != nil {
+            do { schedule = try SubscriptionUpdateRequest(id: "new", digest: digest, timeZone: zone).applied(to: .instant) } catch {
+                throw APIProblem(.badRequest, "bad_request", error.message)
+            }
+        }
         let result = try await stages.call(
             "notify",
-            .subscribe(SubscribeRequest(query: query, webhook: webhook, backfillSeconds: backfill, owner: caller.token.owner, webhookFormat: format)),
+            .subscribe(
+                SubscribeRequest(
+                    query: query, webhook: webhook, backfillSeconds: backfill, owner: caller.token.owner, webhookFormat: format, email: email,
+                    delivery: schedule)),
             as: SubscribeResult.self, write: backfill != nil)
         var message = result.created ? "Subscribed: \(result.subscription.id)." : "Already subscribed: \(result.subscription.id)."
         if let backfilled = result.backfilled { message += " \(backfilled) alert\(backfilled == 1 ? "" : "s") from stored stories." }

@@ -17,6 +17,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -133,6 +134,18 @@ try:
     notice = driver.find_element(By.CSS_SELECTOR, ".notice").text
     subscription = notice.split("Subscribed: ")[1].split(".")[0]
     shot("subscriptions")
+
+    # A daily e-mail digest in the browser's own time zone (console.js fills it in).
+    zone = driver.find_element(By.ID, "time-zone").get_attribute("value")
+    check(zone, "the time zone is filled in from the browser")
+    driver.find_element(By.ID, "query").send_keys("place:Oman")
+    driver.find_element(By.ID, "email").send_keys("reader@example.org")
+    Select(driver.find_element(By.ID, "digest")).select_by_value("daily@08:00")
+    driver.find_element(By.ID, "subscribe-button").click()
+    wait_for(lambda d: "Subscribed: sub_" in d.find_element(By.CSS_SELECTOR, ".notice").text and "place:Oman" in d.find_element(By.CSS_SELECTOR, "main table").text,
+             "the digest subscription")
+    row = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main table tbody tr") if "place:Oman" in r.text][0]
+    check("daily@08:00" in row and "mailto:reader@example.org" in row, f"its row says how it is delivered: {row!r}")
 
     # The live view: an alert published through the API appears without a reload.
     driver.get(BASE + f"/console/alerts?subscription={subscription}")

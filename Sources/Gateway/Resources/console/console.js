@@ -75,4 +75,7 @@ document.addEventListener("DOMContentLoaded", () => {
     button.hidden = false;
     button.addEventListener("click", () => preview(button.form));
   }
+  // A digest's time is the reader's own unless they say otherwise.
+  const zone = document.getElementById("time-zone");
+  if (zone && !zone.value) zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
 });
