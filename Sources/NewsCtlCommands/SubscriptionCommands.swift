@@ -97,7 +97,14 @@ struct SubscribeCommand: AsyncParsableCommand {
             if let backfilled = result.backfilled {
                 printError("backfill: \(backfilled) alert\(backfilled == 1 ? "" : "s") from the last \(DateBound.describe(seconds: seconds ?? 0))")
             }
-            if !result.created { printError("(already subscribed to this query\(webhook == nil ? "" : " with this webhook"))") }
+            if !result.created {
+                printError("(already subscribed to this query\(webhook == nil && email == nil ? "" : " with this destination"))")
+                // Subscribing again never changes how an existing subscription is delivered.
+                if let wanted = try delivery.schedule(), wanted != result.subscription.schedule {
+                    printError(
+                        "its delivery is \(result.subscription.schedule.summary); change it with: newsctl subscriptions update \(result.subscription.id) --digest …")
+                }
+            }
         }
     }
 

@@ -29,7 +29,10 @@ struct NoticeScheduler {
                 try await makeDigests()
                 let now = store.clock.now()
                 let fresh = observed.take()
-                for active in store.subscriptions where active.subscription.watchKind != .alert {
+                let watches = store.subscriptions.filter { $0.subscription.watchKind != .alert }
+                // Forget subscriptions removed since.
+                if judged.count > watches.count { judged = judged.filter { id, _ in watches.contains { $0.subscription.id == id } } }
+                for active in watches {
                     let id = active.subscription.id
                     // New stories, or a minute of the clock since the last judgement (a clock set back starts again).
                     if !fresh.contains(id), let last = judged[id], now >= last, now.timeIntervalSince(last) < 60 { continue }
