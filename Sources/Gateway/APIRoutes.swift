@@ -70,7 +70,11 @@ struct APIRoutes: Sendable {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, context: GatewayContext) async throws(APIProblem) -> T {
-        let data = try await body(request, context: context)
+        try decode(type, from: try await body(request, context: context))
+    }
+
+    /// A JSON body already read, as `type`.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(APIProblem) -> T {
         do {
             return try JSONCoding.decoder().decode(type, from: data)
         } catch let error as DecodingError {
@@ -181,31 +185,18 @@ struct APIRoutes: Sendable {
         var dryRun: Bool?
         /// alert (the default), spike or silence.
         var kind: SubscriptionKind?
-        /// How alerts are delivered: `digest`, `timeZone`, `maxPerHour`, `quietHours`, `updates`.
-        var digest: String?
-        var timeZone: String?
-        var maxPerHour: Int?
-        var quietHours: String?
-        var updates: Bool?
-        /// A spike or silence subscription's sensitivity, and a silence's factor.
-        var sensitivity: WatchSensitivity?
+        /// A silence subscription's factor.
         var silenceFactor: Double?
-
-        /// The delivery schedule the body asks for; nil when it names none.
-        func schedule() throws -> DeliverySchedule? {
-            guard digest != nil || timeZone != nil || maxPerHour != nil || quietHours != nil || updates != nil else { return nil }
-            do {
-                return try SubscriptionUpdateRequest(id: "new", digest: digest, timeZone: timeZone, maxPerHour: maxPerHour, quietHours: quietHours, updates: updates)
-                    .applied(to: .instant)
-            } catch {
-                throw APIProblem(.badRequest, "bad_request", error.message)
-            }
-        }
+        // The delivery fields and sensitivity are read from the same body as a SubscriptionUpdateBody.
     }
 
     func subscribe(_ request: Request, context: GatewayContext) async throws -> Response {
         let caller = try await authenticator.caller(request, needs: .subscribe)
-        let body = try await Self.decode(SubscribeBody.self, request, context: context)
+        let data = try await Self.body(request, context: context)
+        let body = try Self.decode(SubscribeBody.self, from: data)
+        let delivery = try Self.decode(SubscriptionUpdateBody.self, from: data)
+        let schedule: DeliverySchedule?
+        do { schedule = try delivery.request(id: "new", owner: nil).newSchedule() } catch { throw APIProblem(.badRequest, "bad_request", error.message) }
         _ = try APIProblem.parsed(body.query)
         var seconds: Int?
         if let backfill = body.backfill {
@@ -231,8 +222,7 @@ struct APIRoutes: Sendable {
             .subscribe(
                 SubscribeRequest(
                     query: body.query, webhook: body.webhook, backfillSeconds: seconds, owner: caller.token.owner, webhookFormat: body.webhookFormat,
-                    email: body.email, kind: body.kind, delivery: try body.schedule(), sensitivity: body.sensitivity,
-                    silenceFactor: body.silenceFactor)),
+                    email: body.email, kind: body.kind, delivery: schedule, sensitivity: delivery.sensitivity, silenceFactor: body.silenceFactor)),
             as: SubscribeResult.self, write: seconds != nil)
         return try JSONResponse.make(result, status: result.created ? .created : .ok)
     }
@@ -252,7 +242,8 @@ struct APIRoutes: Sendable {
         return try JSONResponse.make(removed)
     }
 
-    /// What `PATCH /v1/subscriptions/{id}` takes: the delivery fields to change.
+    /// What `PATCH /v1/subscriptions/{id}` takes, and the same fields of `POST /v1/subscriptions`: how
+    /// alerts are delivered, and a spike or silence subscription's sensitivity.
     struct SubscriptionUpdateBody: Decodable {
         var digest: String?
         var timeZone: String?
@@ -260,14 +251,19 @@ struct APIRoutes: Sendable {
         var quietHours: String?
         var updates: Bool?
         var sensitivity: WatchSensitivity?
+
+        /// The fields as the protocol carries them.
+        func request(id: String, owner: String?) -> SubscriptionUpdateRequest {
+            SubscriptionUpdateRequest(
+                id: id, owner: owner, digest: digest, timeZone: timeZone, maxPerHour: maxPerHour, quietHours: quietHours, updates: updates,
+                sensitivity: sensitivity)
+        }
     }
 
     func updateSubscription(_ request: Request, context: GatewayContext, id: String) async throws -> Response {
         let caller = try await authenticator.caller(request, needs: .subscribe)
         let body = try await Self.decode(SubscriptionUpdateBody.self, request, context: context)
-        let update = SubscriptionUpdateRequest(
-            id: id, owner: caller.ownerFilter, digest: body.digest, timeZone: body.timeZone, maxPerHour: body.maxPerHour,
-            quietHours: body.quietHours, updates: body.updates, sensitivity: body.sensitivity)
+        let update = body.request(id: id, owner: caller.ownerFilter)
         return try JSONResponse.make(try await stages.call("notify", .updateSubscription(update), as: Subscription.self, write: true))
     }
 

@@ -18,10 +18,7 @@ enum ConsolePage {
 
     /// A story's URL when it is a web address (http or https), else nil: a `javascript:` or `data:`
     /// URL from a submitted story never becomes a link.
-    static func webLink(_ url: String?) -> String? {
-        guard let url, let scheme = URL(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else { return nil }
-        return url
-    }
+    static func webLink(_ url: String?) -> String? { HTMLText.webLink(url) }
 
     /// A search snippet with its `[matched]` words highlighted.
     static func highlighted(_ snippet: String) -> String {

@@ -306,11 +306,9 @@ struct ConsoleRoutes: Sendable {
         let email = fields["email"].flatMap { $0.isEmpty ? nil : $0 }
         let digest = fields["digest"].flatMap { $0.isEmpty || $0 == "instant" ? nil : $0 }
         let zone = fields["timeZone"].flatMap { $0.isEmpty || digest == nil ? nil : $0 }
-        var schedule: DeliverySchedule?
-        if digest != nil {
-            do { schedule = try SubscriptionUpdateRequest(id: "new", digest: digest, timeZone: zone).applied(to: .instant) } catch {
-                throw APIProblem(.badRequest, "bad_request", error.message)
-            }
+        let schedule: DeliverySchedule?
+        do { schedule = try SubscriptionUpdateRequest(id: "new", digest: digest, timeZone: zone).newSchedule() } catch {
+            throw APIProblem(.badRequest, "bad_request", error.message)
         }
         let result = try await stages.call(
             "notify",

@@ -28,8 +28,7 @@ struct DeliveryOptions: ParsableArguments {
 
     /// The schedule for a new subscription; nil when no option was given.
     func schedule() throws -> DeliverySchedule? {
-        guard digest != nil || timeZone != nil || maxPerHour != nil || quietHours != nil || updates != nil else { return nil }
-        do { return try update(id: "new").applied(to: .instant) } catch { throw ValidationError(error.message) }
+        do { return try update(id: "new").newSchedule() } catch { throw ValidationError(error.message) }
     }
 }
 

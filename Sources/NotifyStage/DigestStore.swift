@@ -70,7 +70,9 @@ public struct DigestStore: Sendable {
                 request.owner == nil || row["owner"] == request.owner
             else { return nil }
             let oldest = try Double.fetchOne(db, sql: "SELECT min(held_at) FROM alert WHERE subscription_id = ? AND held_at IS NOT NULL", arguments: [request.id])
-            return (SubscriptionStore.subscription(row), try Self.heldStories(db, subscriptionID: request.id, upTo: now), oldest)
+            // Sending reads what is held inside its own transaction; only a preview needs it here.
+            let stories = request.action == .preview ? try Self.heldStories(db, subscriptionID: request.id, upTo: now) : []
+            return (SubscriptionStore.subscription(row), stories, oldest)
         }
         guard let (subscription, stories, oldest) = found else {
             throw ControlFailure(code: .notFound, message: "no subscription with id \(request.id); `newsctl subscriptions` lists them")

@@ -29,15 +29,15 @@ struct NoticeScheduler {
                 try await makeDigests()
                 let now = store.clock.now()
                 let fresh = observed.take()
-                let watches = store.subscriptions.filter { $0.subscription.watchKind != .alert }
+                let matching = store.matching
                 // Forget subscriptions removed since.
-                if judged.count > watches.count { judged = judged.filter { id, _ in watches.contains { $0.subscription.id == id } } }
-                for active in watches {
-                    let id = active.subscription.id
+                if judged.count > matching.watches.count { judged = judged.filter { id, _ in matching.subscription(id) != nil } }
+                for subscription in matching.watches {
+                    let id = subscription.id
                     // New stories, or a minute of the clock since the last judgement (a clock set back starts again).
                     if !fresh.contains(id), let last = judged[id], now >= last, now.timeIntervalSince(last) < 60 { continue }
                     judged[id] = now
-                    if let notice = try await store.watches.evaluate(active.subscription) {
+                    if let notice = try await store.watches.evaluate(subscription) {
                         counters.increment("\(notice.type.prefix { $0 != "." })_notices")
                         Counter(label: "news_notices_total", dimensions: [("type", notice.type)]).increment()
                         logger.info("notice", metadata: ["id": "\(notice.id)", "type": "\(notice.type)"])
@@ -55,9 +55,11 @@ struct NoticeScheduler {
 
     private func makeDigests() async throws {
         let now = store.clock.now()
-        let byID = Dictionary(store.subscriptions.map { ($0.subscription.id, $0.subscription) }, uniquingKeysWith: { first, _ in first })
+        let matching = store.matching
         for hold in try await store.digests.holds() {
-            guard let subscription = byID[hold.subscriptionID], subscription.schedule.nextDelivery(after: hold.oldest) <= now else { continue }
+            // Not due by the snapshot's schedule: no write transaction (makeIfDue checks again inside one).
+            guard let subscription = matching.subscription(hold.subscriptionID), subscription.schedule.nextDelivery(after: hold.oldest) <= now
+            else { continue }
             if let digest = try await store.digests.makeIfDue(hold.subscriptionID) {
                 counters.increment("digests")
                 Counter(label: "news_notices_total", dimensions: [("type", Notice.digest(digest).type)]).increment()

@@ -120,11 +120,8 @@ struct NoticeView {
         return ["matched \(alert.matched.joined(separator: ", ")) (query: \(alert.query))"] + tagged
     }
 
-    /// A URL when it is http or https: no other link goes into a message.
-    static func webLink(_ url: String?) -> String? {
-        guard let url, let scheme = URL(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else { return nil }
-        return url
-    }
+    /// A URL when it is http or https: no other link goes into a message (``HTMLText/webLink(_:)``).
+    static func webLink(_ url: String?) -> String? { HTMLText.webLink(url) }
 
     static func outlets(_ count: Int) -> String { count == 1 ? "1 outlet" : "\(count) outlets" }
 

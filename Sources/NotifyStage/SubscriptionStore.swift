@@ -32,6 +32,22 @@ public final class SubscriptionStore: Sendable {
         public var subscriptions: [Active]
         /// Their queries, indexed: match positions are positions in `subscriptions`.
         public var percolator: Percolator
+        /// Positions in `subscriptions` by id.
+        var positions: [String: Int] = [:]
+        /// The spike and silence subscriptions, which the notice scheduler judges.
+        var watches: [Subscription] = []
+
+        init(subscriptions: [Active], percolator: Percolator) {
+            self.subscriptions = subscriptions
+            self.percolator = percolator
+            for (position, active) in subscriptions.enumerated() {
+                positions[active.subscription.id] = position
+                if active.subscription.watchKind != .alert { watches.append(active.subscription) }
+            }
+        }
+
+        /// The subscription with `id`, if it is being matched.
+        func subscription(_ id: String) -> Subscription? { positions[id].map { subscriptions[$0].subscription } }
     }
 
     private let active = Mutex<(version: Int64, matching: Matching)>((-1, Matching(subscriptions: [], percolator: Percolator(queries: []))))

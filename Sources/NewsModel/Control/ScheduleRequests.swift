@@ -34,6 +34,15 @@ public struct SubscriptionUpdateRequest: Codable, Sendable, Hashable {
         self.sensitivity = sensitivity
     }
 
+    /// Whether the request changes the delivery (not only the sensitivity).
+    public var changesDelivery: Bool { digest != nil || timeZone != nil || maxPerHour != nil || quietHours != nil || updates != nil }
+
+    /// The schedule of a new subscription with these fields; nil when none is given.
+    /// - Throws: ``ScheduleError`` for fields that do not make a valid schedule.
+    public func newSchedule() throws(ScheduleError) -> DeliverySchedule? {
+        changesDelivery ? try applied(to: .instant) : nil
+    }
+
     /// `schedule` with these changes.
     /// - Throws: ``ScheduleError`` for a change that does not make a valid schedule.
     public func applied(to schedule: DeliverySchedule) throws(ScheduleError) -> DeliverySchedule {
