@@ -59,6 +59,8 @@ struct TestFeedServer: Sendable {
         var webhookSignature: String?
         var contentType: String?
         var body: String?
+        /// When the server received it, in seconds since 1970 by the server's clock.
+        var receivedAt: Double
     }
 
     /// Every request the server has seen, oldest first.

@@ -52,6 +52,7 @@ class Handler(BaseHTTPRequestHandler):
                 "ifModifiedSince": self.headers.get("If-Modified-Since"),
                 "userAgent": self.headers.get("User-Agent"),
                 "status": status,
+                "receivedAt": time.time(),
             })
 
     def send(self, status, body=b"", headers=None):
