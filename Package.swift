@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(name: "gateway", dependencies: ["Gateway", argumentParser]),
         // `make bench`: the pipeline and the raw transport measured in one run (not shipped to users).
         .executableTarget(
-            name: "news-bench", dependencies: ["NewsModel", "NewsTransport", "IngestStage", "TagStage", "IndexStage", "ZeroMQ", argumentParser, logging, histogram]),
+            name: "news-bench", dependencies: ["NewsModel", "NewsTransport", "IngestStage", "TagStage", "IndexStage", "NotifyStage", "ZeroMQ", argumentParser, logging, histogram]),
 
         // `make fuzz`: libFuzzer over every parser ingest runs on untrusted input (not shipped to users).
         .executableTarget(name: "ingest-fuzz", dependencies: ["IngestStage"]),

@@ -148,6 +148,14 @@ else
   echo "skipped: $NER is absent"
 fi
 
+if [ -d "$REUTERS" ]; then
+  echo "==> spike alerts on Reuters-21578's filing times: notify's rule beside an EWMA chart and the last hour against the past 12 hours"
+  "$BIN_DIR/news-bench" --binaries "$BIN_DIR" --reuters "$REUTERS" --skip-pipeline --spikes --json "$RUN_DIR/bench/spikes.json" \
+    | grep -v '^corpus:\|^message size:' | tee "$RUN_DIR/bench/spikes.txt"
+else
+  echo "note: spike alerts are judged on Reuters-21578's filing times; skipped without it"
+fi
+
 echo "==> near-duplicate clustering with controlled edits (Reuters stories and copies) beside datasketch MinHashLSH"
 "$VENV/bin/python" bench/cluster_peer.py "$RUN_DIR"/bench/clustering/edits-*.jsonl > "$RUN_DIR/bench/clustering-peer.jsonl"
 python3 - "$RUN_DIR/bench/pipeline.json" "$RUN_DIR/bench/clustering-peer.jsonl" <<'PY' | tee "$RUN_DIR/bench/clustering.txt"

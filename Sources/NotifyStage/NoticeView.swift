@@ -82,6 +82,7 @@ struct NoticeView {
             lines = [
                 "No story has matched \(silence.query) for \(Self.duration(silence.silentSeconds)); the usual gap between its stories is "
                     + "\(Self.duration(silence.usualGapSeconds)), and \(Self.decimal(silence.factor)) usual gaps make a silence.",
+                silence.expectedStories.map { "At these hours on the past days it had \(Self.decimal($0)) stories on average." } ?? "",
                 silence.lastStory.map { "The last was \"\($0.headline)\" (\($0.source ?? "unknown source"))." } ?? "",
             ].filter { !$0.isEmpty }
             items = []

@@ -76,21 +76,11 @@ public struct WatchStore: Sendable {
         let windowEnd = now.timeIntervalSince1970
         let windowStart = windowEnd - 3600
         let historyStart = max(subscription.createdAt.timeIntervalSince1970, windowStart - Double(SpikeDetector.historyHours) * 3600)
-        let hours = max(0, Int((windowStart - historyStart) / 3600))
-        // Hour k before the window holds (windowStart - (k + 1) h, windowStart - k h].
-        var hourly = [Int](repeating: 0, count: hours)
-        var count = 0
-        for at in try Double.fetchAll(
+        let arrivals = try Double.fetchAll(
             db, sql: "SELECT at FROM watch_match WHERE subscription_id = ? AND at > ? AND at <= ?",
-            arguments: [subscription.id, windowStart - Double(hours) * 3600, windowEnd])
-        {
-            if at > windowStart {
-                count += 1
-            } else {
-                let back = Int((windowStart - at) / 3600)
-                if back < hours { hourly[hours - 1 - back] += 1 }
-            }
-        }
+            arguments: [subscription.id, historyStart, windowEnd])
+        let (count, hourly) = SpikeDetector.counts(of: arrivals, windowEnd: windowEnd, historyStart: historyStart)
+        let hours = hourly.count
         let sensitivity = subscription.sensitivity ?? .medium
         let judged = SpikeDetector.judge(count: count, hourly: hourly, sensitivity: sensitivity)
         let armed = try Bool.fetchOne(db, sql: "SELECT armed FROM watch_state WHERE subscription_id = ?", arguments: [subscription.id]) ?? true
@@ -137,18 +127,27 @@ public struct WatchStore: Sendable {
 
     private static func silence(_ db: Database, _ subscription: Subscription, now: Date) throws -> Notice? {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT story_id, at, headline, url, source FROM watch_match WHERE subscription_id = ? ORDER BY at DESC LIMIT 51",
-            arguments: [subscription.id])
-        guard let last = rows.first, let gap = SilenceDetector.usualGap(rows.map { $0["at"] }) else { return nil }
+            db, sql: "SELECT story_id, at, headline, url, source FROM watch_match WHERE subscription_id = ? ORDER BY at DESC LIMIT ?",
+            arguments: [subscription.id, SilenceDetector.recentStories])
+        guard let last = rows.first, let oldest = rows.last else { return nil }
         let lastAt: Double = last["at"]
+        // The last stories for the usual gap, and the week before the last story for the day's rhythm.
+        let arrivals = try Double.fetchAll(
+            db, sql: "SELECT at FROM watch_match WHERE subscription_id = ? AND at >= ?",
+            arguments: [subscription.id, min(oldest["at"] as Double, lastAt - Double(SilenceDetector.rhythmDays + 1) * 86400)])
         let factor = subscription.silenceFactor ?? SilenceDetector.factor(subscription.sensitivity ?? .medium)
-        let silent = now.timeIntervalSince1970 - lastAt
-        guard silent >= max(factor * gap, SilenceDetector.minimumSilence) else { return nil }
+        guard
+            let judged = SilenceDetector.judge(
+                arrivals, now: now.timeIntervalSince1970, factor: factor, historyStart: subscription.createdAt.timeIntervalSince1970),
+            judged.silent
+        else { return nil }
         // One notice per silence: its id names the last story's arrival, so the next silence is another.
         return .silence(
             SilenceNotice(
                 id: "sil_\(subscription.id.dropFirst(4))_\(Int(lastAt))", subscriptionID: subscription.id, query: subscription.query,
-                lastStoryAt: Date(timeIntervalSince1970: lastAt), usualGapSeconds: gap.rounded(), silentSeconds: silent.rounded(), factor: factor,
+                lastStoryAt: Date(timeIntervalSince1970: lastAt), usualGapSeconds: judged.usualGap.rounded(),
+                silentSeconds: (now.timeIntervalSince1970 - lastAt).rounded(), factor: factor,
+                expectedStories: judged.expectedStories.map { ($0 * 10).rounded() / 10 },
                 lastStory: NoticeStory(id: last["story_id"], headline: last["headline"], url: last["url"], source: last["source"])))
     }
 

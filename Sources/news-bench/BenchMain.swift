@@ -3,6 +3,7 @@ import Foundation
 import IngestStage
 import Logging
 import NewsModel
+import NotifyStage
 import TagStage
 
 /// `news-bench`: end-to-end stories per second and submit-to-alert latency for 1 and 2 tag replicas,
@@ -56,6 +57,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Directory for the search run's index, documents and queries.")
     var searchOut: String?
+
+    @Flag(help: "Judge spike and silence alerts on Reuters-21578's filing times, per topic, beside peer rules (docs/ALERTS.md).")
+    var spikes = false
 
     @Flag(help: "Only the in-process measurements (feeds, ingest, tagging): no raw transport or pipeline runs.")
     var skipPipeline = false
@@ -192,10 +196,29 @@ struct BenchCommand: AsyncParsableCommand {
             ]
         }
 
+        var spikeFigures: [[String: Any]] = []
+        var silenceFigures: [[String: Any]] = []
+        if spikes {
+            guard let spikeCorpus = BenchCorpus.load(directory: reuters, limit: 30_000) else {
+                throw ValidationError("--spikes needs Reuters-21578's filing times: \(reuters) is absent")
+            }
+            let streams = TopicStreams(corpus: spikeCorpus)
+            let figures = SpikeBenchmark.run(streams: streams)
+            say("spike alerts on Reuters-21578's hours, \(streams.description); bursts of k stories within 30 minutes, as many of each size per topic as the period has days after the first three")
+            say(SpikeBenchmark.report(figures))
+            let silences = SilenceBenchmark.run(streams: streams)
+            say(SilenceBenchmark.report(silences))
+            silenceFigures = silences.map(\.json)
+            spikeFigures = figures.map(\.json)
+        }
+
         if skipPipeline {
             if let json {
                 try writeFigures(
-                    ["percolation": percolationFigures, "tagging": taggingFigures, "search": searchFigures, "clustering": clusteringFigures], to: json)
+                    ["percolation": percolationFigures, "tagging": taggingFigures, "search": searchFigures, "clustering": clusteringFigures, "spikes": spikeFigures,
+                        "silences": silenceFigures,
+                    ],
+                    to: json)
             }
             return
         }

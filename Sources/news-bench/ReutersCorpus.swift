@@ -6,6 +6,10 @@ struct BenchCorpus {
     struct Item {
         var headline: String
         var body: String
+        /// When the story was filed (Reuters' `<DATE>`, seconds since 1970 read as UTC); nil when absent or malformed.
+        var filed: Double? = nil
+        /// Reuters' topic codes (`<TOPICS>`), such as `earn` or `crude`.
+        var topics: [String] = []
     }
 
     let items: [Item]
@@ -22,7 +26,8 @@ struct BenchCorpus {
             let text = String(decoding: data.map { $0 < 0x80 ? $0 : 0x20 }, as: UTF8.self)  // Latin-1, accents dropped
             for chunk in text.components(separatedBy: "</REUTERS>") where items.count < limit {
                 guard let title = between(chunk, "<TITLE>", "</TITLE>"), let body = between(chunk, "<BODY>", "</BODY>") else { continue }
-                items.append(Item(headline: unescape(title), body: unescape(body)))
+                let topics = between(chunk, "<TOPICS>", "</TOPICS>").map(codes) ?? []
+                items.append(Item(headline: unescape(title), body: unescape(body), filed: between(chunk, "<DATE>", "</DATE>").flatMap(filingTime), topics: topics))
             }
         }
         return BenchCorpus(items: items, description: "Reuters-21578 (\(items.count) stories from \(directory))")
@@ -45,6 +50,26 @@ struct BenchCorpus {
         }
         let value = text[start.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
         return value.isEmpty ? nil : value
+    }
+
+    /// The codes of a `<D>…</D>` list.
+    private static func codes(_ list: String) -> [String] {
+        list.components(separatedBy: "<D>").compactMap { $0.components(separatedBy: "</D>").first }.filter { !$0.isEmpty }
+    }
+
+    /// Reuters' `26-FEB-1987 15:01:01.79` as seconds since 1970 (read as UTC); nil when malformed (a few
+    /// stories have hours such as `605`).
+    static func filingTime(_ text: String) -> Double? {
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "-" || $0 == ":" || $0 == "." }).map(String.init)
+        let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+        guard parts.count >= 6, let day = Int(parts[0]), let month = months.firstIndex(of: parts[1].uppercased()), let year = Int(parts[2]),
+            let hour = Int(parts[3]), let minute = Int(parts[4]), let second = Int(parts[5]), (0..<24).contains(hour), (0..<60).contains(minute),
+            (0..<62).contains(second)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: year, month: month + 1, day: day, hour: hour, minute: minute, second: second)
+        return calendar.date(from: components)?.timeIntervalSince1970
     }
 
     private static func unescape(_ text: String) -> String {

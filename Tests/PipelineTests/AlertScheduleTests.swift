@@ -215,6 +215,7 @@ struct AlertScheduleTests {
             let silences = Self.mails(out, to: "ops@example.org")
             #expect(silences.count == 1 && silences.first?.subject.contains(#"source:"Harbour Wire""#) == true, "\(silences.map(\.subject))")
             #expect(silences.first?.text.contains("usual gap between its stories is 6 h") == true, "\(silences.first?.text ?? "")")
+            #expect(silences.first?.text.contains("At these hours on the past days it had 3.0 stories on average") == true, "\(silences.first?.text ?? "")")
 
             let preview = try await pipeline.newsctl("digest", [digest, "--preview"])
             #expect(preview.status == 0 && preview.stdout.contains("nothing held"), "\(preview.stdout)\(preview.stderr)")

@@ -144,6 +144,45 @@ struct NoticeTests {
         #expect(!SpikeDetector.judge(count: 40, hourly: busy, sensitivity: .medium).spike, "within a busy query's swing")
     }
 
+    @Test("the spike rule knows the day's rhythm: a desk's usual morning is no spike, three times it is")
+    func spikeRuleDailyRhythm() {
+        // Three days of a business desk: 1 story an hour at night, 20 in each hour from 09:00 to 17:00.
+        // The hourly counts end with the hour before the one judged, 09:00 on the fourth day.
+        let day = (0..<24).map { (9..<18).contains($0) ? 20 : 1 }
+        let history = Array((day + day + day + day).prefix(3 * 24 + 9))
+        let usual = SpikeDetector.judge(count: 20, hourly: history, sensitivity: .high)
+        #expect(!usual.spike && usual.mean >= 20, "the same hour on the past days expects 20: \(usual)")
+        #expect(SpikeDetector.judge(count: 90, hourly: history, sensitivity: .medium).spike)
+        // The moving average alone expects about 1.5 after a quiet night, and would call the morning a spike.
+        #expect(SpikeDetector.movingBaseline(history).mean < 5)
+    }
+
+    @Test("the silence rule knows the day's rhythm: a desk asleep after 17:00 is no silence, a desk quiet at noon is")
+    func silenceRuleDailyRhythm() {
+        // Three days of a desk filing every ten minutes from 09:00 to 17:00, and the fourth morning until 10:00.
+        let day = 86400.0
+        let hours = 3600.0
+        var arrivals = (0..<3).flatMap { d in stride(from: 9 * hours, through: 17 * hours, by: 600).map { Double(d) * day + $0 } }
+        let evening = SilenceDetector.judge(arrivals, now: 2 * day + 20 * hours, factor: 4, historyStart: 0)
+        #expect(evening?.silent == false && evening?.expectedStories == 0, "nothing came after 17:00 on the past days: \(String(describing: evening))")
+        #expect(evening.map { 2 * day + 20 * hours - $0.lastStory >= 4 * $0.usualGap } == true, "the usual gap alone would call it a silence")
+        arrivals += stride(from: 9 * hours, through: 10 * hours, by: 600).map { 3 * day + $0 }
+        let noon = SilenceDetector.judge(arrivals, now: 3 * day + 12 * hours, factor: 4, historyStart: 0)
+        #expect(noon?.silent == true && noon?.expectedStories == 12, "\(String(describing: noon))")
+        // Before a whole day is known, the usual gap decides alone.
+        let first = SilenceDetector.judge(Array(arrivals.prefix(20)), now: 5 * hours + 17 * hours, factor: 4, historyStart: 0)
+        #expect(first?.silent == true && first?.expectedStories == nil)
+    }
+
+    @Test("hourly counts: the hour judged, then whole hours back to the subscription's start, oldest first")
+    func spikeCounts() {
+        let end = 100 * 3600.0
+        let arrivals = [end, end - 10, end - 3600, end - 3601, end - 2 * 3600 - 1, end - 30 * 3600, end + 1]
+        let (count, hourly) = SpikeDetector.counts(of: arrivals, windowEnd: end, historyStart: end - 4 * 3600 - 1800)
+        #expect(count == 2, "(end − 1 h, end]; a later arrival is not counted")
+        #expect(hourly == [0, 1, 2], "three whole hours after the start; too old is left out")
+    }
+
     @Test("a source that goes quiet for four usual gaps is told once; its next story starts a new watch")
     func silence() async throws {
         let store = try store(at: "2026-06-01T00:00:00Z")

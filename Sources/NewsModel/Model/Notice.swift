@@ -193,13 +193,16 @@ public struct SilenceNotice: Codable, Sendable, Hashable {
     public var silentSeconds: Double
     /// How many usual gaps make a silence.
     public var factor: Double
+    /// The stories the same stretch of the day brought on the past days (their mean, or the count a week
+    /// before when lower); nil before a day of history.
+    public var expectedStories: Double?
     /// The last matching story.
     public var lastStory: NoticeStory?
 
     /// Creates a notice.
     public init(
         id: String, subscriptionID: String, query: String, lastStoryAt: Date, usualGapSeconds: Double, silentSeconds: Double, factor: Double,
-        lastStory: NoticeStory?
+        expectedStories: Double? = nil, lastStory: NoticeStory?
     ) {
         self.id = id
         self.subscriptionID = subscriptionID
@@ -208,6 +211,7 @@ public struct SilenceNotice: Codable, Sendable, Hashable {
         self.usualGapSeconds = usualGapSeconds
         self.silentSeconds = silentSeconds
         self.factor = factor
+        self.expectedStories = expectedStories
         self.lastStory = lastStory
     }
 }
