@@ -28,6 +28,9 @@ struct ConsoleRoutes: Sendable {
         router.post("console/subscriptions") { request, context in
             try await page(request, needs: .subscribe) { caller in try await subscribe(request, context: context, caller) }
         }
+        router.post("console/subscriptions/update") { request, context in
+            try await page(request, needs: .subscribe) { caller in try await changeDelivery(request, context: context, caller) }
+        }
         router.post("console/subscriptions/delete") { request, context in
             try await page(request, needs: .subscribe) { caller in try await unsubscribe(request, context: context, caller) }
         }
@@ -260,7 +263,8 @@ struct ConsoleRoutes: Sendable {
                 <td>\(ConsolePage.escape(subscription.watchKind == .alert ? subscription.schedule.summary : subscription.watchKind.rawValue))</td>
                 <td><a href="/console/alerts?subscription=\(ConsolePage.escape(subscription.id))">Alerts</a> · <a href="\(ConsolePage.escape(chart))">Volume</a>
                 <form method="post" action="/console/subscriptions/delete" class="inline"><input type="hidden" name="id" value="\(ConsolePage.escape(subscription.id))">
-                <button type="submit" class="secondary" aria-label="Remove \(ConsolePage.escape(subscription.query))">Remove</button></form></td></tr>
+                <button type="submit" class="secondary" aria-label="Remove \(ConsolePage.escape(subscription.query))">Remove</button></form>
+                \(Self.deliveryForm(subscription))</td></tr>
                 """
         }.joined(separator: "\n")
         let notice = ConsolePage.notice(message)
@@ -284,7 +288,7 @@ struct ConsoleRoutes: Sendable {
                 <label for="email">E-mail address (optional, instead of a webhook)</label>
                 <input type="email" id="email" name="email" placeholder="you@example.org">
                 <label for="digest">Deliver (with a webhook or an e-mail address)</label>
-                <select id="digest" name="digest"><option value="instant">each alert at once</option><option value="hourly">an hourly digest</option><option value="daily@08:00">a daily digest at 08:00</option><option value="weekly@mon@08:00">a weekly digest, Mondays at 08:00</option></select>
+                <select id="digest" name="digest">\(Self.digestChoices.map { #"<option value="\#($0.0)">\#($0.1)</option>"# }.joined())</select>
                 <label for="time-zone">Time zone of the digest</label>
                 <input type="text" id="time-zone" name="timeZone" placeholder="UTC" autocomplete="off">
                 <button type="button" id="preview-button" class="secondary" hidden>Preview</button>
@@ -321,6 +325,43 @@ struct ConsoleRoutes: Sendable {
         if let backfilled = result.backfilled { message += " \(backfilled) alert\(backfilled == 1 ? "" : "s") from stored stories." }
         if let secret = result.webhookSecret { message += " Webhook signing secret (shown only now): \(secret)" }
         return try await subscriptions(request, caller, message: message)
+    }
+
+    /// The digest choices of the console's forms, as `--digest` reads them, with their labels.
+    static let digestChoices = [
+        ("instant", "each alert at once"), ("hourly", "an hourly digest"), ("daily@08:00", "a daily digest at 08:00"),
+        ("weekly@mon@08:00", "a weekly digest, Mondays at 08:00"),
+    ]
+
+    /// A subscription's "Change delivery" form: how alerts with a destination are delivered (digest and
+    /// time zone), the present choice selected. Spike and silence subscriptions and those without a
+    /// destination have none (a digest needs somewhere to go).
+    static func deliveryForm(_ subscription: Subscription) -> String {
+        guard subscription.watchKind == .alert, subscription.webhook != nil else { return "" }
+        let id = ConsolePage.escape(subscription.id)
+        let current = subscription.schedule.digestText
+        let choices = digestChoices.contains { $0.0 == current } ? digestChoices : digestChoices + [(current, current)]
+        let options = choices.map { value, label in
+            #"<option value="\#(ConsolePage.escape(value))"\#(value == current ? " selected" : "")>\#(ConsolePage.escape(label))</option>"#
+        }.joined()
+        return """
+            <details class="delivery"><summary>Change delivery</summary>
+            <form method="post" action="/console/subscriptions/update"><input type="hidden" name="id" value="\(id)">
+            <label for="digest-\(id)">Deliver</label><select id="digest-\(id)" name="digest">\(options)</select>
+            <label for="zone-\(id)">Time zone</label><input type="text" id="zone-\(id)" name="timeZone" value="\(ConsolePage.escape(subscription.schedule.timeZone ?? "UTC"))" autocomplete="off">
+            <button type="submit" aria-label="Change the delivery of \(ConsolePage.escape(subscription.query))">Change</button></form></details>
+            """
+    }
+
+    /// Changes a subscription's digest and time zone (notify's `subscriptions_update`, as `PATCH
+    /// /v1/subscriptions/{id}` does).
+    func changeDelivery(_ request: Request, context: GatewayContext, _ caller: Caller) async throws -> Response {
+        let fields = try await Self.form(request, context: context)
+        let update = SubscriptionUpdateRequest(
+            id: fields["id"] ?? "", owner: caller.ownerFilter, digest: fields["digest"].flatMap { $0.isEmpty ? nil : $0 },
+            timeZone: fields["timeZone"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) })
+        let changed = try await stages.call("notify", .updateSubscription(update), as: Subscription.self, write: true)
+        return try await subscriptions(request, caller, message: "Delivery changed: \(changed.query) is now \(changed.schedule.summary).")
     }
 
     func unsubscribe(_ request: Request, context: GatewayContext, _ caller: Caller) async throws -> Response {

@@ -103,15 +103,20 @@ public struct DeliverySchedule: Codable, Sendable, Hashable {
     /// Whether story updates are sent.
     public var sendsUpdates: Bool { updates ?? true }
 
+    /// The mode, time and weekday as ``setDigest(_:)`` reads them: `instant`, `hourly`, `daily@08:00`,
+    /// `weekly@mon@08:00`.
+    public var digestText: String {
+        switch mode {
+        case .instant: "instant"
+        case .hourly: "hourly"
+        case .daily: "daily@\(time ?? "08:00")"
+        case .weekly: "weekly@\(weekday ?? "mon")@\(time ?? "08:00")"
+        }
+    }
+
     /// `daily@08:00 Europe/Berlin, at most 20 an hour, quiet 22:00-07:00`.
     public var summary: String {
-        var text: String
-        switch mode {
-        case .instant: text = "instant"
-        case .hourly: text = "hourly"
-        case .daily: text = "daily@\(time ?? "08:00")"
-        case .weekly: text = "weekly@\(weekday ?? "mon")@\(time ?? "08:00")"
-        }
+        var text = digestText
         if let timeZone { text += " \(timeZone)" }
         if let maxPerHour { text += ", at most \(maxPerHour) an hour" }
         if let quietHours { text += ", quiet \(quietHours)" }

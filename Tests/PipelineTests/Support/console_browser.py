@@ -147,6 +147,30 @@ try:
     row = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main table tbody tr") if "place:Oman" in r.text][0]
     check("daily@08:00" in row and "mailto:reader@example.org" in row, f"its row says how it is delivered: {row!r}")
 
+    # Its delivery changed from the same table: an hourly digest in Tokyo; a zone that is none is refused.
+    def oman_row():
+        return [r for r in driver.find_elements(By.CSS_SELECTOR, "main table tbody tr") if "place:Oman" in r.text][0]
+    oman_row().find_element(By.CSS_SELECTOR, "details.delivery summary").click()
+    Select(oman_row().find_element(By.CSS_SELECTOR, "details.delivery select")).select_by_value("hourly")
+    zone_field = oman_row().find_element(By.CSS_SELECTOR, "details.delivery input[name=timeZone]")
+    check(zone_field.get_attribute("value") == zone, f"the change form shows the present zone: {zone_field.get_attribute('value')!r}")
+    zone_field.clear()
+    zone_field.send_keys("Asia/Tokyo")
+    oman_row().find_element(By.CSS_SELECTOR, "details.delivery button").click()
+    wait_for(lambda d: "Delivery changed: place:Oman is now hourly Asia/Tokyo" in d.find_element(By.CSS_SELECTOR, "main").text, "the changed delivery")
+    check("hourly Asia/Tokyo" in oman_row().text, f"the row says the new delivery: {oman_row().text!r}")
+    oman_row().find_element(By.CSS_SELECTOR, "details.delivery summary").click()
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", oman_row())
+    shot("subscription-delivery")
+    zone_field = oman_row().find_element(By.CSS_SELECTOR, "details.delivery input[name=timeZone]")
+    zone_field.clear()
+    zone_field.send_keys("Mars/Olympus")
+    oman_row().find_element(By.CSS_SELECTOR, "details.delivery button").click()
+    wait_for(EC.presence_of_element_located((By.CSS_SELECTOR, "main .error")), "a bad zone's error")
+    check("not a time zone" in driver.find_element(By.CSS_SELECTOR, "main .error").text, "the error says the zone is not one")
+    driver.get(BASE + "/console/subscriptions")
+    check("hourly Asia/Tokyo" in oman_row().text, "a refused change leaves the delivery as it was")
+
     # The live view: an alert published through the API appears without a reload.
     driver.get(BASE + f"/console/alerts?subscription={subscription}")
     wait_for(lambda d: "Connected" in d.find_element(By.ID, "live-status").text, "the live stream to connect")
