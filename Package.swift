@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "NewsModel", "NewsTransport", "ZeroMQ", "Telemetry", argumentParser, logging, serviceLifecycle, unixSignals, hummingbirdProduct,
+                "NewsModel", "NewsTransport", "StageRuntime", "ZeroMQ", "Telemetry", argumentParser, logging, serviceLifecycle, unixSignals, hummingbirdProduct,
                 httpTypes, metrics, asyncAlgorithms,
             ],
             resources: [.copy("Resources/openapi.yaml"), .copy("Resources/console")]),

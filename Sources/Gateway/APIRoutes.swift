@@ -310,8 +310,13 @@ struct APIRoutes: Sendable {
 
     func feeds(_ request: Request) async throws -> Response {
         _ = try await authenticator.caller(request, needs: .admin)
-        let feeds = try await stages.allFeeds()
-        return try JSONResponse.make(feeds)
+        // A list missing a replica's feeds would look complete to a program: it gets the problem instead
+        // (the console shows what it has, and says which replica is missing).
+        let listing = try await stages.allFeeds()
+        if let missing = listing.unanswered.first {
+            throw APIProblem(missing.problem.status, missing.problem.title, "\(missing.endpoint): \(missing.problem.detail); its feeds cannot be listed")
+        }
+        return try JSONResponse.make(listing.feeds)
     }
 
     func addFeed(_ request: Request, context: GatewayContext) async throws -> Response {

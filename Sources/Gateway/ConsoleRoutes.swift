@@ -427,7 +427,11 @@ struct ConsoleRoutes: Sendable {
     }
 
     func feeds(message: String?) async throws -> Response {
-        let feeds = try await stages.allFeeds()
+        let listing = try await stages.allFeeds()
+        let feeds = listing.feeds
+        let missing = listing.unanswered.map {
+            #"<p class="error" role="alert">\#(ConsolePage.escape($0.endpoint)) did not answer (\#(ConsolePage.escape($0.problem.detail))): its feeds are not listed.</p>"#
+        }.joined()
         let rows = feeds.map { feed in
             """
             <tr><td>\(ConsolePage.escape(feed.name ?? ""))</td><td>\(ConsolePage.escape(feed.url))</td><td>\(feed.intervalSeconds) s</td>
@@ -440,6 +444,7 @@ struct ConsoleRoutes: Sendable {
             title: "Feeds", current: "/console/feeds", signedIn: true,
             body: """
                 \(notice)
+                \(missing)
                 <form method="post" action="/console/feeds">
                 <label for="url">Feed URL</label><input type="url" id="url" name="url" required>
                 <label for="name">Name (optional)</label><input type="text" id="name" name="name">

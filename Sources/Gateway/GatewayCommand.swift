@@ -1,11 +1,11 @@
 import ArgumentParser
-import AsyncAlgorithms
 import Foundation
 import Hummingbird
 import Logging
 import NewsModel
 import NewsTransport
 import ServiceLifecycle
+import StageRuntime
 import Telemetry
 import UnixSignals
 import ZeroMQ
@@ -89,7 +89,7 @@ public struct GatewayCommand: AsyncParsableCommand {
             },
             logger: logger)
         var services: [any Service] = [app, StreamCloser(streams: openStreams)]
-        if exitWithParent { services.append(ParentExit()) }
+        if exitWithParent { services.append(ParentWatch(logger: logger)) }
         if let metrics, let bound = TelemetryServer.parseAddress(metrics) {
             services.append(
                 TelemetryServer(
@@ -100,17 +100,5 @@ public struct GatewayCommand: AsyncParsableCommand {
             configuration: .init(services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-    }
-}
-
-/// Ends the service group when the process that started the gateway has gone (`make run`'s shell, a
-/// test), as the stages' `--exit-with-parent` does; on a graceful shutdown it ends at once.
-struct ParentExit: Service {
-    func run() async throws {
-        let parent = getppid()
-        for await _ in AsyncTimerSequence(interval: .milliseconds(500), clock: .continuous).cancelOnGracefulShutdown()
-        where getppid() != parent {
-            return
-        }
     }
 }

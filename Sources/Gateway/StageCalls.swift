@@ -50,18 +50,32 @@ public struct StageCalls: Sendable {
         throw APIProblem.from(last!)
     }
 
-    /// The feeds every ingest replica polls.
-    func allFeeds() async throws(APIProblem) -> [PolledFeed] {
-        var feeds: [PolledFeed] = []
-        for endpoint in layout.controls(of: "ingest") {
+    /// The feeds polled by the ingest replicas that answer, and those that do not.
+    struct FeedListing: Sendable {
+        /// Every answering replica's feeds.
+        var feeds: [PolledFeed]
+        /// Each replica that did not answer: its control endpoint and why.
+        var unanswered: [(endpoint: String, problem: APIProblem)]
+    }
+
+    /// Every ingest replica's polled feeds; a replica that does not answer is listed in `unanswered`
+    /// rather than hiding the others' feeds.
+    /// - Throws: ``APIProblem`` 503 when no ingest runs.
+    func allFeeds() async throws(APIProblem) -> FeedListing {
+        let endpoints = layout.controls(of: "ingest")
+        guard !endpoints.isEmpty else {
+            throw APIProblem(.serviceUnavailable, "unavailable", "no ingest is running (no ingest-*.ctl in \(layout.runDirectory))")
+        }
+        var listing = FeedListing(feeds: [], unanswered: [])
+        for endpoint in endpoints {
             let client = ControlClient(stage: "ingest", client: RequestClient(context: context, endpoint: endpoint, timeout: timeout))
             do throws(ControlClientError) {
-                feeds += try await client.call(.listFeeds, as: [PolledFeed].self)
+                listing.feeds += try await client.call(.listFeeds, as: [PolledFeed].self)
             } catch {
-                throw APIProblem.from(error)
+                listing.unanswered.append((endpoint, APIProblem.from(error)))
             }
         }
-        return feeds
+        return listing
     }
 
     /// Stops polling `url` on whichever ingest replica polls it.

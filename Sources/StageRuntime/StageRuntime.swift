@@ -10,12 +10,19 @@ import Telemetry
 import UnixSignals
 import ZeroMQ
 
-/// Ends (and so shuts the stage down) when the parent process exits: the process is then re-parented,
-/// and `getppid()` changes.
-struct ParentWatch: Service {
+/// Ends (and so shuts the process's service group down) when the parent process exits: the process is
+/// then re-parented, and `getppid()` changes. Every stage's `--exit-with-parent` and the gateway's use it
+/// (`make run`'s shell, a test); on a graceful shutdown it ends at once.
+public struct ParentWatch: Service {
     let logger: Logger
 
-    func run() async throws {
+    /// Watches for `logger`'s process.
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Polls the parent twice a second until it has gone or the group shuts down.
+    public func run() async throws {
         let parent = getppid()
         for await _ in AsyncTimerSequence(interval: .milliseconds(500), clock: .continuous).cancelOnGracefulShutdown()
         where getppid() != parent {

@@ -48,7 +48,7 @@ struct GatewayTests {
             let artifacts = ProcessInfo.processInfo.environment["NEWS_TEST_ARTIFACTS"]
                 ?? PipelineHarness.repositoryRoot.appendingPathComponent(".build/test-artifacts").path
             let run = try await Self.runPython(
-                "console_browser.py", ["GATEWAY_URL": url, "TOKEN": admin, "ARTIFACTS": artifacts + "/console"])
+                "console_browser.py", ["GATEWAY_URL": url, "TOKEN": admin, "ARTIFACTS": artifacts + "/console", "RUN_DIR": pipeline.runDirectory.path])
             #expect(run.status == 0, "the browser: \(run.output)\n\(pipeline.logs())")
             for page in ["sign-in", "search", "subscribe-preview", "subscriptions", "alerts-live", "deliveries", "feeds", "status", "search-phone"] {
                 #expect(FileManager.default.fileExists(atPath: "\(artifacts)/console/\(page).png"), "no screenshot of \(page)")

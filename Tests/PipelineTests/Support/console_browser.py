@@ -192,6 +192,19 @@ try:
         shot(name)
     check("Lag per source" in driver.page_source, "status shows lag per source")
 
+    # An ingest replica that does not answer (a control socket nobody serves) leaves the others' feeds
+    # listed and is named, rather than failing the page.
+    stale = os.path.join(os.environ["RUN_DIR"], "ingest-9.ctl")
+    open(stale, "w").close()
+    try:
+        driver.get(BASE + "/console/feeds")
+        wait_for(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Feeds", "the feeds page with a silent replica")
+        page = driver.find_element(By.CSS_SELECTOR, "main").text
+        check("ingest-9.ctl did not answer" in page and "its feeds are not listed" in page, f"the silent replica is named: {page!r}")
+        check("No feeds are polled." in page or driver.find_elements(By.CSS_SELECTOR, "main table tbody tr"), "the answering replica's list is shown")
+    finally:
+        os.remove(stale)
+
     # Keyboard: Tab reaches the navigation, and the focused link is visible.
     driver.get(BASE + "/console/search")
     body = driver.find_element(By.TAG_NAME, "body")
