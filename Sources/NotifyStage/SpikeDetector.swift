@@ -68,7 +68,7 @@ public enum SpikeDetector {
     }
 
     /// The moving average of hourly counts (oldest first) and its weighted standard deviation.
-    static func movingBaseline(_ hourly: [Int]) -> (mean: Double, deviation: Double) {
+    public static func movingBaseline(_ hourly: [Int]) -> (mean: Double, deviation: Double) {
         guard let first = hourly.first else { return (0, 0) }
         var mean = Double(first)
         var variance = 0.0
@@ -83,30 +83,41 @@ public enum SpikeDetector {
     /// The mean and standard deviation of the counts of the window's own hour of the day on the past
     /// days: the hours 24, 48, … back from the window (`hourly`'s last entry is the hour just before it).
     static func sameHourBaseline(_ hourly: [Int]) -> (mean: Double, deviation: Double) {
-        let samples = stride(from: hourly.count - 24, through: 0, by: -24).map { Double(hourly[$0]) }
-        guard !samples.isEmpty else { return (0, 0) }
-        let mean = samples.reduce(0, +) / Double(samples.count)
-        let variance = samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(samples.count)
+        meanAndDeviation(stride(from: hourly.count - 24, through: 0, by: -24).map { hourly[$0] })
+    }
+
+    /// The mean and (population) standard deviation of counts; zeros when there are none.
+    public static func meanAndDeviation(_ counts: some Collection<Int>) -> (mean: Double, deviation: Double) {
+        guard !counts.isEmpty else { return (0, 0) }
+        let mean = Double(counts.reduce(0, +)) / Double(counts.count)
+        let variance = counts.map { (Double($0) - mean) * (Double($0) - mean) }.reduce(0, +) / Double(counts.count)
         return (mean, variance.squareRoot())
     }
 
-    /// The baseline and deviation of hourly counts, oldest first, ending with the hour before the one judged.
+    /// The expectation and deviation of the hour after `hourly` (oldest first): the larger of the moving
+    /// average and the same hour's mean, and the larger of their deviations (before the rule's floors).
     public static func baseline(_ hourly: [Int]) -> (mean: Double, deviation: Double) {
-        guard !hourly.isEmpty else { return (0, 1) }
         let moving = movingBaseline(hourly)
         let sameHour = sameHourBaseline(hourly)
-        let mean = max(moving.mean, sameHour.mean)
-        return (mean, max(moving.deviation, sameHour.deviation, mean.squareRoot(), 1))
+        return (max(moving.mean, sameHour.mean), max(moving.deviation, sameHour.deviation))
     }
 
     /// Whether `count` stories in the last hour is a spike against `hourly` (the complete hours before
     /// it, oldest first), with the numbers it was judged by.
     public static func judge(count: Int, hourly: [Int], sensitivity: WatchSensitivity) -> Judgement {
         let (mean, deviation) = baseline(hourly)
-        let zScore = (Double(count) - mean) / deviation
+        return judge(count: count, historyHours: hourly.count, mean: mean, deviation: deviation, sensitivity: sensitivity)
+    }
+
+    /// The rule's test of `count` against any expectation (`mean`, `deviation`): the deviation floored
+    /// at √mean and 1, then the sensitivity's minimum, z-score and ratio, with at least
+    /// ``minimumHistoryHours`` of history. `news-bench` judges its peer baselines with it too.
+    public static func judge(count: Int, historyHours: Int, mean: Double, deviation: Double, sensitivity: WatchSensitivity) -> Judgement {
+        let sigma = max(deviation, mean.squareRoot(), 1)
+        let zScore = (Double(count) - mean) / sigma
         let level = level(sensitivity)
-        let spike = hourly.count >= minimumHistoryHours && count >= level.minimum && zScore >= level.zScore && Double(count) >= level.ratio * mean
-        return Judgement(spike: spike, mean: mean, deviation: deviation, zScore: zScore)
+        let spike = historyHours >= minimumHistoryHours && count >= level.minimum && zScore >= level.zScore && Double(count) >= level.ratio * mean
+        return Judgement(spike: spike, mean: mean, deviation: sigma, zScore: zScore)
     }
 
     /// The terms most over-represented in the spike's stories against the baseline's, by the z-score

@@ -23,10 +23,9 @@ struct SilenceBenchmark {
         Rule(name: "notify") { arrivals, now, factor, start in
             SilenceDetector.judge(arrivals, now: now, factor: factor, historyStart: start)?.silent ?? false
         },
-        Rule(name: "usual gap only") { arrivals, now, factor, _ in
-            let known = arrivals.filter { $0 <= now }
-            guard let last = known.last, let gap = SilenceDetector.usualGap(Array(known.suffix(SilenceDetector.recentStories))) else { return false }
-            return now - last >= max(factor * gap, SilenceDetector.minimumSilence)
+        Rule(name: "usual gap only") { arrivals, now, factor, start in
+            guard let judged = SilenceDetector.judge(arrivals, now: now, factor: factor, historyStart: start) else { return false }
+            return now - judged.lastStory >= max(factor * judged.usualGap, SilenceDetector.minimumSilence)
         },
     ]
     static let sensitivities: [WatchSensitivity] = [.low, .medium, .high]

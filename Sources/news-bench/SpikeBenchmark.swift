@@ -30,29 +30,14 @@ struct SpikeBenchmark {
             SpikeDetector.judge(count: count, hourly: hourly, sensitivity: sensitivity).spike
         },
         Rule(name: "EWMA chart") { count, hourly, sensitivity in
-            var mean = Double(hourly.first ?? 0)
-            var variance = 0.0
-            for value in hourly.dropFirst() {
-                let difference = Double(value) - mean
-                mean += SpikeDetector.smoothing * difference
-                variance = (1 - SpikeDetector.smoothing) * (variance + SpikeDetector.smoothing * difference * difference)
-            }
-            return passes(count, hourly, mean, variance.squareRoot(), SpikeDetector.level(sensitivity))
+            let (mean, deviation) = SpikeDetector.movingBaseline(hourly)
+            return SpikeDetector.judge(count: count, historyHours: hourly.count, mean: mean, deviation: deviation, sensitivity: sensitivity).spike
         },
         Rule(name: "past 12 hours") { count, hourly, sensitivity in
-            let recent = hourly.suffix(12).map(Double.init)
-            let mean = recent.isEmpty ? 0 : recent.reduce(0, +) / Double(recent.count)
-            let variance = recent.isEmpty ? 0 : recent.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(recent.count)
-            return passes(count, hourly, mean, variance.squareRoot(), SpikeDetector.level(sensitivity))
+            let (mean, deviation) = SpikeDetector.meanAndDeviation(hourly.suffix(12))
+            return SpikeDetector.judge(count: count, historyHours: hourly.count, mean: mean, deviation: deviation, sensitivity: sensitivity).spike
         },
     ]
-
-    /// The peers' test, with notify's floors and thresholds.
-    static func passes(_ count: Int, _ hourly: [Int], _ mean: Double, _ deviation: Double, _ level: SpikeDetector.Level) -> Bool {
-        let sigma = max(deviation, mean.squareRoot(), 1)
-        return hourly.count >= SpikeDetector.minimumHistoryHours && count >= level.minimum && (Double(count) - mean) / sigma >= level.zScore
-            && Double(count) >= level.ratio * mean
-    }
 
     /// Burst sizes injected.
     static let burstSizes = [5, 10, 20]
