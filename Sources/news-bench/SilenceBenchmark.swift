@@ -38,7 +38,7 @@ struct SilenceBenchmark {
         let end = streams.period.upperBound
         let judgedFrom = start + 3 * 86400
         let outageCount = max(1, Int((end - judgedFrom) / 86400))
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var figures: [WatchFigure] = []
         for (topic, times) in streams.topics {
             // Outages start at a weekday story after three days, and end before the period does.

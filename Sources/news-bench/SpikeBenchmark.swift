@@ -52,7 +52,7 @@ struct SpikeBenchmark {
         let firstBurstHour = Int(period.lowerBound / 3600) + 72
         let lastBurstHour = Int(period.upperBound / 3600) - 2
         let burstCount = max(1, (lastBurstHour - firstBurstHour) / 24)
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var figures: [WatchFigure] = []
         for (topic, times) in topics {
             let combinations = rules.flatMap { rule in sensitivities.map { (rule: rule, sensitivity: $0) } }
