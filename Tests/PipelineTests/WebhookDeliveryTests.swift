@@ -14,11 +14,12 @@ struct WebhookDeliveryTests {
             let server = try await TestFeedServer.start(in: pipeline)
             let alertsFile = pipeline.runDirectory.appendingPathComponent("alerts.jsonl").path
             let notifyOptions = [
-                "--webhook-allow", "127.0.0.0/8", "--webhook-retry-base", "1.5", "--webhook-max-attempts", "4", "--alerts-file", alertsFile,
+                "--webhook-allow", "127.0.0.0/8", "--webhook-retry-base", "1", "--webhook-max-attempts", "6", "--alerts-file", alertsFile,
             ]
-            // Attempts come about 1.5, 3 and 6 s apart (±20 %): notify has several seconds between the
-            // second attempt and the fourth to shut down, so the storm delivery is still pending (not a
-            // dead letter) when it restarts, however loaded the machine.
+            // Attempts come about 1, 2, 4, 8 and 16 s apart (±20 %): notify has over 20 s between the second
+            // attempt and the sixth to shut down, so the storm delivery is still pending (not a dead letter)
+            // when it restarts, however loaded the machine (under make test's parallel suites a stop has
+            // taken long enough for attempts 3 and 4 at 1.5 s apart).
             for stage in ["ingest", "tag", "index"] { try pipeline.start(stage) }
             try pipeline.start("notify", notifyOptions)
             #expect(try await pipeline.newsctl("status", ["--wait", "30"], timeout: .seconds(40)).status == 0, "\(pipeline.logs())")
@@ -47,7 +48,7 @@ struct WebhookDeliveryTests {
             notify.signal(SIGTERM)
             #expect(await notify.waitForExit(timeout: .seconds(10)) != nil)
             let pending = try await server.requests(for: "/hooks/storm", method: "POST").count
-            try #require(pending < 4, "the delivery ran out of attempts before notify stopped: the test's timing is off")
+            try #require(pending < 6, "the delivery ran out of attempts before notify stopped: the test's timing is off")
             try await server.setHookStatus("storm", 200)
             try pipeline.start("notify", as: "notify", notifyOptions)
             let deliveredAfterRestart = try await eventually(timeout: .seconds(30)) {
@@ -83,11 +84,11 @@ struct WebhookDeliveryTests {
             let brokenID = try #require(broken.stdout.split(separator: "\n").first.map(String.init))
             let second = try pipeline.write("blizzard.jsonl", Self.story("hook-2", "Blizzard warning for the coast") + "\n")
             #expect(try await pipeline.newsctl("publish", [second.path]).status == 0)
-            #expect(try await eventually(timeout: .seconds(30)) {
+            #expect(try await eventually(timeout: .seconds(60)) {
                 try await pipeline.newsctl("deliveries", ["--dead"]).stdout.contains("\(brokenID)/hook-2")
             }, "no dead letter: \(pipeline.logs())")
             let brokenAttempts = try await server.requests(for: "/hooks/broken", method: "POST")
-            #expect(brokenAttempts.count == 4, "four attempts, then given up: \(brokenAttempts.map { "\($0.status) \($0.webhookId ?? "")" })")
+            #expect(brokenAttempts.count == 6, "six attempts, then given up: \(brokenAttempts.map { "\($0.status) \($0.webhookId ?? "")" })")
             let dead = try await pipeline.newsctl("deliveries", ["--dead"])
             #expect(dead.stdout.contains("HTTP 500"), "\(dead.stdout)")
             try await server.setHookStatus("broken", 204)
