@@ -31,6 +31,9 @@ struct LiveStreams: Sendable {
     static let maxStreams = 48
     /// The most streams one token may have open.
     static let maxStreamsPerToken = 8
+    /// How long a new stream waits for every replica's feed to register its reader before it opens
+    /// anyway (a replica that is down joins when it is back).
+    static let joinLimit: Duration = .seconds(3)
     /// How often a quiet stream sends a comment, so proxies and clients know it is alive.
     static let keepAliveInterval: Duration = .seconds(15)
 
@@ -190,9 +193,11 @@ struct LiveStreams: Sendable {
                         }
                     }
                     defer { group.cancelAll() }
-                    if format == .serverSentEvents {
-                        try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
-                    }
+                    // The `connected` event is written once every replica's feed has this stream's
+                    // reader registered (or after `joinLimit`, when one is down): a client that has it
+                    // is given every event from then on (a browser's `open` comes with the headers, before).
+                    _ = await consumer.waitUntilJoined(within: Self.joinLimit)
+                    try await writer.write(ByteBuffer(bytes: Self.opening(format)))
                     for await item in items {
                         try await writer.write(ByteBuffer(bytes: Self.encode(item, format: format)))
                         // What the client was given: the cut's cursor is the last event written, exactly.
@@ -233,6 +238,14 @@ struct LiveStreams: Sendable {
             let first = await group.next() ?? false
             group.cancelAll()
             return first
+        }
+    }
+
+    /// The stream's first bytes, sent once its reader has joined every feed.
+    static func opening(_ format: Format) -> Data {
+        switch format {
+        case .serverSentEvents: return Data("retry: 2000\nevent: connected\ndata: {}\n\n".utf8)
+        case .jsonLines: return Data(#"{"event":"connected"}"#.utf8 + [0x0a])
         }
     }
 

@@ -72,7 +72,7 @@ public enum SMTPClient {
                 return .failure(SMTPError(message: "libcurl could not start", permanent: false))
             }
             defer { curl_easy_cleanup(handle) }
-            var recipients: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "<\(recipient)>")
+            let recipients: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "<\(recipient)>")
             defer { curl_slist_free_all(recipients) }
             var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
             let context = Unmanaged.passUnretained(self).toOpaque()

@@ -37,14 +37,10 @@ func follow(
     try await withThrowingTaskGroup(of: Finished.self) { group in
         group.addTask {
             // Tell the user (and scripts waiting on stderr) once every feed knows about us.
-            while true {
-                let status = consumer.sourceStatus
-                if !status.isEmpty && status.allSatisfy(\.connected) {
-                    if !quiet { printError("following \(status.count) feed\(status.count == 1 ? "" : "s") (Ctrl-C to stop)") }
-                    return .announced
-                }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            guard await consumer.waitUntilJoined() else { throw CancellationError() }
+            let count = consumer.sourceStatus.count
+            if !quiet { printError("following \(count) feed\(count == 1 ? "" : "s") (Ctrl-C to stop)") }
+            return .announced
         }
         group.addTask {
             for await batch in consumer.deliveries {

@@ -171,9 +171,11 @@ struct LiveStreamTests {
             let subscribed = try await pipeline.newsctl("subscribe", ["place:Iran"])
             let subscription = subscribed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
+            let ready = pipeline.runDirectory.appendingPathComponent("stream-ready").path
             async let reading = GatewayTests.runPython(
-                "sse_read.py", ["URL": "\(first)/v1/alerts/stream?subscription=\(subscription)", "TOKEN": token, "COUNT": "1", "SECONDS": "40"])
-            try await Task.sleep(for: .seconds(2))
+                "sse_read.py",
+                ["URL": "\(first)/v1/alerts/stream?subscription=\(subscription)", "TOKEN": token, "COUNT": "1", "SECONDS": "40", "READY_FILE": ready])
+            #expect(try await eventually(timeout: .seconds(20)) { FileManager.default.fileExists(atPath: ready) })
             try await Self.publish(pipeline, "resume-1", "Iran reopens the Jask terminal")
             let firstRead = try await reading
             let seen = Self.events(firstRead.output)
@@ -209,9 +211,11 @@ struct LiveStreamTests {
             let workload = FaultWorkload(total: 4_000, chunk: 4_000, prefix: "slow")
 
             let go = pipeline.runDirectory.appendingPathComponent("go").path
+            let ready = pipeline.runDirectory.appendingPathComponent("stream-ready").path
             async let slow = GatewayTests.runPython(
-                "sse_read.py", ["URL": "\(url)/v1/stories/stream", "TOKEN": token, "SLOW": "1", "GO_FILE": go, "COUNT": "100000", "SECONDS": "150"])
-            try await Task.sleep(for: .seconds(2))
+                "sse_read.py",
+                ["URL": "\(url)/v1/stories/stream", "TOKEN": token, "SLOW": "1", "GO_FILE": go, "COUNT": "100000", "SECONDS": "150", "READY_FILE": ready])
+            #expect(try await eventually(timeout: .seconds(20)) { FileManager.default.fileExists(atPath: ready) })
             for file in try workload.files(in: pipeline) { #expect(try await pipeline.newsctl("publish", [file.path]).status == 0) }
             // Every story has left tag (megabytes of events, more than the connection's buffers hold),
             // and the stalled client has taken nothing for longer than --stream-stall.

@@ -122,6 +122,20 @@ public final class FeedConsumer: Sendable {
     /// The total lag over every producer.
     public var lag: UInt64 { sourceStatus.reduce(0) { $0 + $1.lag } }
 
+    /// Waits until every producer found has registered this consumer's group (so that a reader
+    /// starting at `.latest` is given everything produced from then on), or `limit` has passed.
+    /// - Returns: whether every producer has; false when none was found or one did not answer in time.
+    public func waitUntilJoined(within limit: Duration? = nil) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = limit.map { clock.now + $0 }
+        while true {
+            let status = sourceStatus
+            if !status.isEmpty && status.allSatisfy(\.connected) { return true }
+            if let deadline, clock.now >= deadline { return false }
+            do { try await Task.sleep(for: .milliseconds(25)) } catch { return false }
+        }
+    }
+
     /// Stops reading: the thread says goodbye to the producers (so they resend what is unacknowledged at
     /// once), closes the sockets and ends ``deliveries``. Acknowledgements queued before the thread ends
     /// are still sent.

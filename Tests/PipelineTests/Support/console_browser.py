@@ -175,7 +175,6 @@ try:
     driver.get(BASE + f"/console/alerts?subscription={subscription}")
     wait_for(lambda d: "Connected" in d.find_element(By.ID, "live-status").text, "the live stream to connect")
     driver.execute_script("window.__sameDocument = true")
-    time.sleep(1.5)  # the stream's feed readers greet notify
     publish({"id": "browser-live-1", "headline": "Iran opens a container terminal at Jask",
              "body": "The terminal handles transshipment for the Gulf of Oman.", "source": "Browser Wire"})
     wait_for(EC.presence_of_element_located((By.CSS_SELECTOR, "#live-alerts li[data-story='browser-live-1']")), "the live alert")

@@ -116,6 +116,11 @@ class Stream:
             request.add_header("Last-Event-ID", last_event_id)
         self.response = urllib.request.urlopen(request, timeout=60)
         validate("GET", path.split("?")[0], self.response.status, self.response.headers.get("Content-Type"), b"")
+        # Every event after the `connected` one reaches this reader.
+        for raw in self.response:
+            if raw.decode().rstrip("\n") == "event: connected":
+                check(self.response.readline() == b"data: {}\n" and self.response.readline() == b"\n", "the connected event is data {}")
+                break
         self.thread = threading.Thread(target=self.read, daemon=True)
         self.thread.start()
 
@@ -230,7 +235,6 @@ call("POST", f"/unsubscribe?subscription={daily_id}&token={link_token}", body=on
 
 # --- the live alert stream, resumed with Last-Event-ID ----------------------------------------
 live = Stream(f"/v1/alerts/stream?subscription={alice_sub}", ALICE)
-time.sleep(1.5)  # the stream's feed readers greet notify
 call("POST", "/v1/stories", token=ALICE, body=story("gw-live-1", "Iran opens a new port at Jask"), expect=200)
 eventually(lambda: any(e[2]["story"]["id"] == "gw-live-1" for e in live.events), what="the live alert")
 first_id = [e for e in live.events if e[2]["story"]["id"] == "gw-live-1"][0][0]
@@ -254,7 +258,8 @@ request = urllib.request.Request(BASE + "/v1/stories/stream?format=jsonl")
 request.add_header("Authorization", f"Bearer {BOB}")
 stories = urllib.request.urlopen(request, timeout=30)
 validate("GET", "/v1/stories/stream", stories.status, stories.headers.get("Content-Type"), b"")
-time.sleep(1.5)
+opening = json.loads(stories.readline())
+check(opening == {"event": "connected"}, f"a JSON Lines stream opens with a connected line: {opening}")
 call("POST", "/v1/stories", token=ALICE, body=story("gw-tail-1", "Iran's central bank holds rates"), expect=200)
 deadline = time.time() + 30
 while time.time() < deadline:

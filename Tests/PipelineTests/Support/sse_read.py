@@ -3,7 +3,8 @@
 arrived, the stream ended, or SECONDS passed. With SLOW=1 the socket's receive buffer is tiny and
 nothing is read until GO_FILE exists (or for PAUSE seconds), as a client that cannot keep up.
 
-Environment: URL (the full stream URL), TOKEN, LAST_EVENT_ID (optional), COUNT, SECONDS, SLOW, PAUSE.
+Environment: URL (the full stream URL), TOKEN, LAST_EVENT_ID (optional), COUNT, SECONDS, SLOW, PAUSE,
+READY_FILE (made once the stream has opened: every event from then on reaches this reader).
 """
 import http.client
 import json
@@ -37,7 +38,16 @@ response = connection.getresponse()
 if response.status != 200:
     print(json.dumps({"status": response.status, "body": response.read().decode()}))
     sys.exit(2)
+# The `connected` event comes once the stream reads every replica's feed: from then on nothing made
+# is missed, so READY_FILE (when given) tells the test it may publish.
+for raw in iter(response.fp.readline, b""):
+    if raw.decode().rstrip("\n") == "event: connected":
+        response.fp.readline()  # its data
+        response.fp.readline()  # the blank line that ends it
+        break
 print(json.dumps({"status": 200}), flush=True)
+if os.environ.get("READY_FILE"):
+    open(os.environ["READY_FILE"], "w").close()
 if slow:
     # Reads nothing until GO_FILE exists (or for PAUSE seconds): its buffers fill, and it stalls.
     go = os.environ.get("GO_FILE")

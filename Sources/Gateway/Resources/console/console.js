@@ -32,7 +32,10 @@ function startLiveAlerts(list) {
   const subscription = list.dataset.subscription;
   const url = "/v1/alerts/stream" + (subscription ? "?subscription=" + encodeURIComponent(subscription) : "");
   const source = new EventSource(url);
-  source.addEventListener("open", () => { status.textContent = "Connected: new alerts appear here as they fire."; });
+  // `connected` comes once the gateway reads every notify replica's feed; `open`, before it, only
+  // says the request was answered.
+  source.addEventListener("open", () => { status.textContent = "Connecting…"; });
+  source.addEventListener("connected", () => { status.textContent = "Connected: new alerts appear here as they fire."; });
   source.addEventListener("error", () => { status.textContent = "Reconnecting… (nothing is missed: the stream resumes where it was)"; });
   source.addEventListener("alert", (event) => {
     const alert = JSON.parse(event.data);
