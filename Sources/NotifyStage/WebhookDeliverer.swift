@@ -4,6 +4,7 @@ import HTTPClient
 import Logging
 import Metrics
 import NewsModel
+import ServiceLifecycle
 import StageRuntime
 import Synchronization
 
@@ -52,7 +53,9 @@ public struct WebhookPolicy: Sendable {
 /// each outcome: 2xx delivered; `410 Gone`, a refused address or a subscription that is gone makes a
 /// dead letter at once; anything else is retried with exponential backoff until the attempts run out.
 /// Runs until its task is cancelled (notify runs it as a child task of its service, so shutdown
-/// cancels it and waits for it); every request runs on a dedicated thread.
+/// cancels it and waits for it); every request runs on a dedicated thread. Once notify is shutting
+/// down gracefully it claims nothing more: the attempts in flight finish (each within the timeout),
+/// and what is due waits in the durable outbox for another replica or the restart.
 struct WebhookDeliverer {
     let store: SubscriptionStore
     let guardrail: AddressGuard
@@ -66,7 +69,8 @@ struct WebhookDeliverer {
             // Every tick, as many due deliveries as there is room for are claimed and started; after
             // an unreadable outbox, the next second's ticks are skipped.
             var pausedUntil = ContinuousClock.now
-            for await tick in AsyncTimerSequence(interval: .milliseconds(100), clock: .continuous) where tick >= pausedUntil {
+            for await tick in AsyncTimerSequence(interval: .milliseconds(100), clock: .continuous).cancelOnGracefulShutdown()
+            where tick >= pausedUntil {
                 while !Task.isCancelled {
                     let (total, room) = running.snapshot(perDestination: policy.perDestination)
                     let capacity = policy.concurrency - total
