@@ -139,6 +139,31 @@ struct FeedTests {
         await follower.waitUntilClosed()
         await server.close()
     }
+
+    @Test("a follower given nothing yet resumes from where it joined when the producer restarts, not from its new head")
+    func followerWithNothingYetSurvivesProducerRestart() async throws {
+        let path = directory + "/journal.sqlite"
+        let context = try ZMQContext()
+        let endpoint = "ipc://\(directory)/notify-0.feed"
+        var producer = MessageProducer(id: "notify-0")
+        var journal = try Journal(path: path, producer: producer)
+        _ = try await journal.append((1...3).map { (story($0), StreamTopic.storyIngested, Date()) })
+        var server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
+        let follower = FeedConsumer.start(
+            context: context, sources: FeedSources(endpoints: [endpoint]),
+            hello: FeedHello(group: "follower", instance: "f", window: 50, start: .latest, durable: false), logger: logger)
+        #expect(await follower.waitUntilJoined(within: .seconds(10)))
+        // Journaled, then the producer dies before sending them (kill -9 between journal and send).
+        await server.close()
+        producer = MessageProducer(id: "notify-0")
+        journal = try Journal(path: path, producer: producer)
+        _ = try await journal.append((4...5).map { (story($0), StreamTopic.storyIngested, Date()) })
+        server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
+        let seen = await collect(follower, count: 2)
+        #expect(seen == [4, 5])
+        await follower.waitUntilClosed()
+        await server.close()
+    }
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.

@@ -297,6 +297,10 @@ private struct FeedConsumerLoop: SocketLoop {
                 if beat.registered {
                     connected[index].heartbeat = beat
                     statusStale = true
+                    // A non-durable reader given nothing yet resumes from where it joined, so a producer
+                    // that restarts before its first message reaches us (forgetting the group) sends
+                    // what it made since, instead of starting the reader at its new head.
+                    if !hello.durable, connected[index].lastReceived == nil { connected[index].lastReceived = beat.position }
                 }
                 if !beat.registered || restarted {
                     greet(index)
