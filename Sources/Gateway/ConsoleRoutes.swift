@@ -228,26 +228,23 @@ struct ConsoleRoutes: Sendable {
     }
 
     /// The query's story volume: hourly over the last day and daily over the last fortnight, counted by
-    /// the index with published-date ranges.
+    /// the index in the same call as a one-hit search.
     func volumeCharts(_ text: String) async throws -> String {
-        let now = Date()
-        let hour: TimeInterval = 3_600
-        let thisHour = (now.timeIntervalSince1970 / hour).rounded(.down) * hour
-        let today = (now.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400
-        func count(from: TimeInterval, to: TimeInterval) async throws -> Int {
-            let range = "published:[\(RFC3339.format(Date(timeIntervalSince1970: from))) TO \(RFC3339.format(Date(timeIntervalSince1970: to - 0.001)))]"
-            return try await stages.call("index", .search(SearchRequest(query: "(\(text)) \(range)", limit: 1)), as: SearchResult.self).total
+        let now = Date().timeIntervalSince1970
+        let hour = 3_600
+        let thisHour = (now / Double(hour)).rounded(.down) * Double(hour)
+        let today = (now / 86_400).rounded(.down) * 86_400
+        let hours = VolumeRequest(start: Date(timeIntervalSince1970: thisHour - 23 * Double(hour)), seconds: hour, buckets: 24)
+        let days = VolumeRequest(start: Date(timeIntervalSince1970: today - 13 * 86_400), seconds: 86_400, buckets: 14)
+        let result = try await stages.call("index", .search(SearchRequest(query: text, limit: 1, volumes: [hours, days])), as: SearchResult.self)
+        guard let counts = result.volumes, counts.count == 2, counts[0].count == hours.buckets, counts[1].count == days.buckets else {
+            throw APIProblem(.badGateway, "bad_reply", "index answered without the volumes it was asked for (an index older than this gateway?)")
         }
-        var hourly: [(String, Int)] = []
-        for offset in (0..<24).reversed() {
-            let start = thisHour - Double(offset) * hour
-            hourly.append((String(RFC3339.format(Date(timeIntervalSince1970: start)).dropFirst(11).prefix(5)), try await count(from: start, to: start + hour)))
+        func labels(_ volume: VolumeRequest, _ label: (String) -> Substring) -> [String] {
+            (0..<volume.buckets).map { String(label(RFC3339.format(volume.start.addingTimeInterval(TimeInterval($0 * volume.seconds))))) }
         }
-        var daily: [(String, Int)] = []
-        for offset in (0..<14).reversed() {
-            let start = today - Double(offset) * 86_400
-            daily.append((String(RFC3339.format(Date(timeIntervalSince1970: start)).prefix(10)), try await count(from: start, to: start + 86_400)))
-        }
+        let hourly = Array(zip(labels(hours) { $0.dropFirst(11).prefix(5) }, counts[0]))
+        let daily = Array(zip(labels(days) { $0.prefix(10) }, counts[1]))
         return #"<div class="charts">\#(ConsolePage.volumeChart(hourly, caption: "Stories per hour, last 24 hours (UTC)"))\#(ConsolePage.volumeChart(daily, caption: "Stories per day, last 14 days"))</div>"#
     }
 

@@ -210,10 +210,15 @@ public final class StoryIndex: Sendable {
         guard (1...1000).contains(request.limit), request.offset >= 0 else {
             throw ControlFailure(code: .badRequest, message: "limit must be 1 to 1000 and offset 0 or more")
         }
+        if let volumes = request.volumes, let problem = VolumeRequest.problem(with: volumes) {
+            throw ControlFailure(code: .badRequest, message: problem)
+        }
         let date = FTSQueryCompiler.storyDate
         let page: (sql: String, arguments: StatementArguments)
         let count: (sql: String, arguments: StatementArguments)
         let rank: String?
+        /// The matching stories as `FROM … WHERE …`, with `s` the story table, for the volumes.
+        let matching: (sql: String, arguments: StatementArguments)
         if let match = FTSQueryCompiler.matchExpression(query.root) {
             // One FTS5 scan answers the query, ranks it and counts it.
             rank = match
@@ -231,6 +236,7 @@ public final class StoryIndex: Sendable {
                 """
             page = (sql, [match, request.limit, request.offset])
             count = ("SELECT count(*) FROM story_fts WHERE story_fts MATCH ?", [match])
+            matching = ("FROM story_fts JOIN story s ON s.rowid = story_fts.rowid WHERE story_fts MATCH ?", [match])
         } else {
             // Boolean structure in SQL over one FTS5 match per clause; scores from the positive text clauses.
             let filter = FTSQueryCompiler.condition(query.root)
@@ -250,12 +256,16 @@ public final class StoryIndex: Sendable {
                 StatementArguments(arguments)
             )
             count = ("SELECT count(*) FROM story s WHERE \(filter.sql)", StatementArguments(filter.arguments))
+            matching = ("FROM story s WHERE \(filter.sql)", StatementArguments(filter.arguments))
         }
         typealias PageRow = (rowid: Int64, hit: String?, json: String?, lead: String, score: Double)
-        let (total, rows) = try await pool.read { db -> (Int, [PageRow]) in
+        let (total, rows, volumes) = try await pool.read { db -> (Int, [PageRow], [[Int]]?) in
             let total = try Int.fetchOne(db, sql: count.sql, arguments: count.arguments) ?? 0
+            let volumes = try request.volumes.map { requested in
+                try requested.map { try Self.volume($0, of: matching, in: db) }
+            }
             let ranked = try Row.fetchAll(db, sql: page.sql, arguments: page.arguments).map { (rowid: $0["rid"] as Int64, score: $0["score"] as Double) }
-            guard !ranked.isEmpty else { return (total, []) }
+            guard !ranked.isEmpty else { return (total, [], volumes) }
             let rowids = StatementArguments(ranked.map(\.rowid))
             let marks = databaseQuestionMarks(count: ranked.count)
             var stored: [Int64: (hit: String?, json: String?, lead: String)] = [:]
@@ -272,7 +282,7 @@ public final class StoryIndex: Sendable {
             let rows: [PageRow] = ranked.compactMap { entry in
                 stored[entry.rowid].map { (rowid: entry.rowid, hit: $0.hit, json: $0.json, lead: $0.lead, score: entry.score) }
             }
-            return (total, rows)
+            return (total, rows, volumes)
         }
         // Snippets only for the page's hits, from the stored text (the FTS table holds folded tokens).
         let highlighted = rank == nil ? [] : FTSQueryCompiler.positiveTextClauses(query.root).filter { $0.1 == .anywhere }.map(\.0)
@@ -285,7 +295,32 @@ public final class StoryIndex: Sendable {
             hit.snippet = Snippet.make(row.lead, highlighting: highlighted) ?? Self.lead(of: row.lead)
             return hit
         }
-        return SearchResult(query: query.description, total: total, hits: hits)
+        return SearchResult(query: query.description, total: total, hits: hits, volumes: volumes)
+    }
+
+    /// The matching stories counted in each of `volume`'s stretches, by one grouped scan of the date
+    /// index's range. A date's whole seconds place it (`strftime('%s')` truncates the milliseconds),
+    /// so a story at a stretch's first millisecond is in that stretch, as with `published:[a TO b]`.
+    static func volume(
+        _ volume: VolumeRequest, of matching: (sql: String, arguments: StatementArguments), in db: Database
+    ) throws -> [Int] {
+        let date = FTSQueryCompiler.storyDate
+        let start = Int64((volume.start.timeIntervalSince1970).rounded(.down))
+        let sql = """
+            SELECT (CAST(strftime('%s', \(date)) AS INTEGER) - ?) / ? AS bucket, count(*) AS stories \(matching.sql)
+            AND \(date) >= ? AND \(date) < ? GROUP BY bucket
+            """
+        let range: StatementArguments = [
+            RFC3339.format(Date(timeIntervalSince1970: TimeInterval(start))),
+            RFC3339.format(Date(timeIntervalSince1970: TimeInterval(start + Int64(volume.seconds) * Int64(volume.buckets)))),
+        ]
+        let arguments: StatementArguments = [start, Int64(volume.seconds)] + matching.arguments + range
+        var counts = [Int](repeating: 0, count: volume.buckets)
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            let bucket: Int = row["bucket"]
+            if counts.indices.contains(bucket) { counts[bucket] += row["stories"] as Int }
+        }
+        return counts
     }
 
     /// The first words of a body, for hits without a matched passage.

@@ -250,4 +250,44 @@ struct MultilingualAgreementTests {
         let hit = try #require(try await index.search(SearchRequest(query: "ελλαδα")).hits.first)
         #expect(hit.snippet.contains("[Ελλάδα]"), "\(hit.snippet)")
     }
+
+    @Test("a search counts its matches per stretch of date in the same call: each story in its stretch, one at a stretch's first second in that one, none outside")
+    func volumes() async throws {
+        let fixture = try await IndexFixture()
+        defer { fixture.remove() }
+        // The fixture's stories are an hour apart from 1_770_000_000: s2 begins the first stretch, s1 is before it.
+        let first = 1_770_000_000.0 + 3_600
+        let hourly = VolumeRequest(start: Date(timeIntervalSince1970: first), seconds: 3_600, buckets: 6)
+        let twoHourly = VolumeRequest(start: Date(timeIntervalSince1970: first - 1_800), seconds: 7_200, buckets: 2)
+        // A plain word (one FTS5 match), a boolean query (SQL over matches) and every story.
+        for query in ["tariffs OR tariff OR sanctions OR storm", "russia -shelling", "*"] {
+            let result = try await fixture.index.search(SearchRequest(query: query, limit: 100, volumes: [hourly, twoHourly]))
+            let volumes = try #require(result.volumes, "no volumes for \(query)")
+            func expected(_ volume: VolumeRequest) -> [Int] {
+                var counts = [Int](repeating: 0, count: volume.buckets)
+                for hit in result.hits {
+                    let offset = (hit.publishedAt ?? .distantPast).timeIntervalSince(volume.start)
+                    let bucket = Int((offset / Double(volume.seconds)).rounded(.down))
+                    if offset >= 0, bucket < volume.buckets { counts[bucket] += 1 }
+                }
+                return counts
+            }
+            #expect(volumes == [expected(hourly), expected(twoHourly)], "\(query): \(volumes)")
+            #expect(volumes[0].reduce(0, +) == result.hits.filter { $0.id != "s1" }.count, "\(query): only s1 is before the stretches")
+        }
+        let every = try #require(try await fixture.index.search(SearchRequest(query: "*", limit: 1, volumes: [hourly])).volumes)
+        #expect(every == [[1, 1, 1, 1, 1, 0]])
+        #expect(try await fixture.index.search(SearchRequest(query: "*", limit: 1)).volumes == nil)
+
+        for bad in [
+            [VolumeRequest](repeating: hourly, count: 5), [VolumeRequest(start: Date(), seconds: 0, buckets: 3)],
+            [VolumeRequest(start: Date(), seconds: 60, buckets: 1_001)],
+        ] {
+            await #expect {
+                try await fixture.index.search(SearchRequest(query: "*", volumes: bad))
+            } throws: { error in
+                (error as? ControlFailure)?.code == .badRequest
+            }
+        }
+    }
 }

@@ -163,13 +163,52 @@ public struct SearchRequest: Codable, Sendable, Hashable {
     public var offset: Int
     /// The order.
     public var sort: Sort
+    /// Also count the matching stories per stretch of time, for each of these (at most
+    /// ``VolumeRequest/maxPerSearch``); the result's `volumes` has one list of counts for each.
+    public var volumes: [VolumeRequest]?
 
     /// Creates a search.
-    public init(query: String, limit: Int = 10, offset: Int = 0, sort: Sort = .relevance) {
+    public init(query: String, limit: Int = 10, offset: Int = 0, sort: Sort = .relevance, volumes: [VolumeRequest]? = nil) {
         self.query = query
         self.limit = limit
         self.offset = offset
         self.sort = sort
+        self.volumes = volumes
+    }
+}
+
+/// Stretches of equal length one after another, in which a search counts its matching stories by
+/// date (published, or received when a story has no publication date): a histogram in one call.
+public struct VolumeRequest: Codable, Sendable, Hashable {
+    /// Where the first stretch begins (taken to the whole second before).
+    public var start: Date
+    /// How long each stretch is, in whole seconds.
+    public var seconds: Int
+    /// How many stretches.
+    public var buckets: Int
+
+    /// The most stretches one volume may have.
+    public static let maxBuckets = 1_000
+    /// The most volumes one search may ask for.
+    public static let maxPerSearch = 4
+
+    /// Creates a volume of `buckets` stretches of `seconds` each, the first beginning at `start`.
+    public init(start: Date, seconds: Int, buckets: Int) {
+        self.start = start
+        self.seconds = seconds
+        self.buckets = buckets
+    }
+
+    /// Why these volumes cannot be counted, or nil when they can.
+    public static func problem(with volumes: [VolumeRequest]) -> String? {
+        if volumes.count > maxPerSearch { return "at most \(maxPerSearch) volumes per search, not \(volumes.count)" }
+        for volume in volumes {
+            guard (1...(366 * 86_400)).contains(volume.seconds) else {
+                return "a volume's stretch is 1 second to 366 days, not \(volume.seconds) seconds"
+            }
+            guard (1...maxBuckets).contains(volume.buckets) else { return "a volume has 1 to \(maxBuckets) stretches, not \(volume.buckets)" }
+        }
+        return nil
     }
 }
 

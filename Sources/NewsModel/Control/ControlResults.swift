@@ -105,12 +105,15 @@ public struct SearchResult: Codable, Sendable, Hashable {
     public var total: Int
     /// This page's hits.
     public var hits: [SearchHit]
+    /// For each volume the search asked for, the matching stories in each of its stretches, in order.
+    public var volumes: [[Int]]?
 
     /// Creates a result.
-    public init(query: String, total: Int, hits: [SearchHit]) {
+    public init(query: String, total: Int, hits: [SearchHit], volumes: [[Int]]? = nil) {
         self.query = query
         self.total = total
         self.hits = hits
+        self.volumes = volumes
     }
 }
 
