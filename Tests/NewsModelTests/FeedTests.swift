@@ -101,17 +101,30 @@ struct FeedTests {
         await server.close()
     }
 
+    /// notify-0's feed as a restarted producer has it: a new producer epoch over the same journal,
+    /// which first journals `journaled` (messages never sent), then binds.
+    func startNotifyFeed(_ context: ZMQContext, journaling journaled: ClosedRange<Int>? = nil) async throws -> (Journal, FeedServer) {
+        let producer = MessageProducer(id: "notify-0")
+        let journal = try Journal(path: directory + "/journal.sqlite", producer: producer)
+        if let journaled { _ = try await journal.append(journaled.map { (story($0), StreamTopic.storyIngested, Date()) }) }
+        let server = try await FeedServer.bind(context: context, endpoint: notifyFeed, journal: journal, producer: producer, logger: logger)
+        return (journal, server)
+    }
+
+    var notifyFeed: String { "ipc://\(directory)/notify-0.feed" }
+
+    /// A follower of notify-0's feed, as `newsctl follow` is: non-durable, from the latest message.
+    func startFollower(_ context: ZMQContext) -> FeedConsumer {
+        FeedConsumer.start(
+            context: context, sources: FeedSources(endpoints: [notifyFeed]),
+            hello: FeedHello(group: "follower", instance: "f", window: 50, start: .latest, durable: false), logger: logger)
+    }
+
     @Test("a follower resumes after a producer restart without missing what came in between")
     func followerSurvivesProducerRestart() async throws {
-        let path = directory + "/journal.sqlite"
         let context = try ZMQContext()
-        let endpoint = "ipc://\(directory)/notify-0.feed"
-        var producer = MessageProducer(id: "notify-0")
-        var journal = try Journal(path: path, producer: producer)
-        var server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
-        let follower = FeedConsumer.start(
-            context: context, sources: FeedSources(endpoints: [endpoint]),
-            hello: FeedHello(group: "follower", instance: "f", window: 50, start: .latest, durable: false), logger: logger)
+        var (journal, server) = try await startNotifyFeed(context)
+        let follower = startFollower(context)
         #expect(try await eventually { follower.sourceStatus.first?.connected == true })
         server.appended(try await journal.append((1...5).map { (story($0), StreamTopic.storyIngested, Date()) }))
         var iterator = follower.deliveries.makeAsyncIterator()
@@ -125,10 +138,7 @@ struct FeedTests {
         // The producer restarts and journals more before the follower has greeted it again.
         await server.close()
         try await Task.sleep(for: .milliseconds(2))
-        producer = MessageProducer(id: "notify-0")
-        journal = try Journal(path: path, producer: producer)
-        _ = try await journal.append((6...8).map { (story($0), StreamTopic.storyIngested, Date()) })
-        server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
+        (journal, server) = try await startNotifyFeed(context, journaling: 6...8)
         while seen.count < 8, let batch = await iterator.next() {
             for delivery in batch {
                 seen.append(delivery.sequence)
@@ -142,23 +152,13 @@ struct FeedTests {
 
     @Test("a follower given nothing yet resumes from where it joined when the producer restarts, not from its new head")
     func followerWithNothingYetSurvivesProducerRestart() async throws {
-        let path = directory + "/journal.sqlite"
         let context = try ZMQContext()
-        let endpoint = "ipc://\(directory)/notify-0.feed"
-        var producer = MessageProducer(id: "notify-0")
-        var journal = try Journal(path: path, producer: producer)
-        _ = try await journal.append((1...3).map { (story($0), StreamTopic.storyIngested, Date()) })
-        var server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
-        let follower = FeedConsumer.start(
-            context: context, sources: FeedSources(endpoints: [endpoint]),
-            hello: FeedHello(group: "follower", instance: "f", window: 50, start: .latest, durable: false), logger: logger)
+        var (_, server) = try await startNotifyFeed(context, journaling: 1...3)
+        let follower = startFollower(context)
         #expect(await follower.waitUntilJoined(within: .seconds(10)))
         // Journaled, then the producer dies before sending them (kill -9 between journal and send).
         await server.close()
-        producer = MessageProducer(id: "notify-0")
-        journal = try Journal(path: path, producer: producer)
-        _ = try await journal.append((4...5).map { (story($0), StreamTopic.storyIngested, Date()) })
-        server = try await FeedServer.bind(context: context, endpoint: endpoint, journal: journal, producer: producer, logger: logger)
+        (_, server) = try await startNotifyFeed(context, journaling: 4...5)
         let seen = await collect(follower, count: 2)
         #expect(seen == [4, 5])
         await follower.waitUntilClosed()
