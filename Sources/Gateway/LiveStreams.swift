@@ -48,6 +48,8 @@ struct LiveStreams: Sendable {
 
     /// One thing to write to the client.
     enum Item: Sendable {
+        /// The stream's first item: its reader has joined every feed, and `cursor` is where it started.
+        case connected(cursor: String)
         case event(name: String, cursor: String, data: Data)
         case keepAlive
     }
@@ -159,6 +161,20 @@ struct LiveStreams: Sendable {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
+                        // The stream opens once every replica's feed has registered this stream's reader
+                        // (or after `joinLimit`, when one is down): a client that has the `connected`
+                        // event is given every event from then on (a browser's `open` comes earlier,
+                        // with the headers). Its id names each replica that answered at the point the
+                        // reader started there, so a client that reconnects before its first event from
+                        // a replica misses nothing that replica made in between.
+                        _ = await consumer.waitUntilJoined(within: Self.joinLimit)
+                        let opened = state.position.withLock { position in
+                            for (endpoint, start) in consumer.startPositions {
+                                position.advance(start, from: StreamCursor.instance(ofFeed: endpoint))
+                            }
+                            return position.description
+                        }
+                        guard await offer(.connected(cursor: opened)) else { return }
                         // Events are made in feed order; the cursor moves past an event only once the
                         // writer has taken it, so every event's id, and the cut's, is where to resume.
                         for await batch in consumer.deliveries {
@@ -193,15 +209,13 @@ struct LiveStreams: Sendable {
                         }
                     }
                     defer { group.cancelAll() }
-                    // The `connected` event is written once every replica's feed has this stream's
-                    // reader registered (or after `joinLimit`, when one is down): a client that has it
-                    // is given every event from then on (a browser's `open` comes with the headers, before).
-                    _ = await consumer.waitUntilJoined(within: Self.joinLimit)
-                    try await writer.write(ByteBuffer(bytes: Self.opening(format)))
                     for await item in items {
                         try await writer.write(ByteBuffer(bytes: Self.encode(item, format: format)))
                         // What the client was given: the cut's cursor is the last event written, exactly.
-                        if case .event(_, let cursor, _) = item { state.written.withLock { $0 = cursor } }
+                        switch item {
+                        case .connected(let cursor) where !cursor.isEmpty, .event(_, let cursor, _): state.written.withLock { $0 = cursor }
+                        default: break
+                        }
                     }
                     if state.cut.load(ordering: .sequentiallyConsistent) {
                         let resume = state.written.withLock { $0 } ?? (cursor ?? StreamCursor()).description
@@ -241,16 +255,12 @@ struct LiveStreams: Sendable {
         }
     }
 
-    /// The stream's first bytes, sent once its reader has joined every feed.
-    static func opening(_ format: Format) -> Data {
-        switch format {
-        case .serverSentEvents: return Data("retry: 2000\nevent: connected\ndata: {}\n\n".utf8)
-        case .jsonLines: return Data(#"{"event":"connected"}"#.utf8 + [0x0a])
-        }
-    }
-
     static func encode(_ item: Item, format: Format) -> Data {
         switch (item, format) {
+        case (.connected(let cursor), .serverSentEvents):
+            return Data("retry: 2000\n\(cursor.isEmpty ? "" : "id: \(cursor)\n")event: connected\ndata: {}\n\n".utf8)
+        case (.connected(let cursor), .jsonLines):
+            return Data((cursor.isEmpty ? #"{"event":"connected"}"# : #"{"id":"\#(cursor)","event":"connected"}"#).utf8 + [0x0a])
         case (.keepAlive, .serverSentEvents):
             return Data(": keep-alive\n\n".utf8)
         case (.keepAlive, .jsonLines):

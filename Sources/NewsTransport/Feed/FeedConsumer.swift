@@ -83,6 +83,7 @@ public final class FeedConsumer: Sendable {
     final class Shared: Sendable {
         let acks = Mutex<[(source: FeedSourceIDs.ID, sequence: UInt64)]>([])
         let statuses = Mutex<[FeedSourceStatus]>([])
+        let startPositions = Mutex<[String: UInt64]>([:])
     }
 
     /// The messages to handle, in batches of what arrived together; the sequence ends after ``close()``.
@@ -121,6 +122,11 @@ public final class FeedConsumer: Sendable {
 
     /// The total lag over every producer.
     public var lag: UInt64 { sourceStatus.reduce(0) { $0 + $1.lag } }
+
+    /// For each producer endpoint that registered this non-durable reader before sending it anything:
+    /// the sequence the reader started after. Every delivery from that endpoint comes after it, so it
+    /// is a safe resume point for a reader that has not yet had a message from there.
+    public var startPositions: [String: UInt64] { shared.startPositions.withLock { $0 } }
 
     /// Waits until every producer found has registered this consumer's group (so that a reader
     /// starting at `.latest` is given everything produced from then on), or `limit` has passed.
@@ -300,7 +306,11 @@ private struct FeedConsumerLoop: SocketLoop {
                     // A non-durable reader given nothing yet resumes from where it joined, so a producer
                     // that restarts before its first message reaches us (forgetting the group) sends
                     // what it made since, instead of starting the reader at its new head.
-                    if !hello.durable, connected[index].lastReceived == nil { connected[index].lastReceived = beat.position }
+                    if !hello.durable, connected[index].lastReceived == nil {
+                        connected[index].lastReceived = beat.position
+                        let endpoint = connected[index].endpoint
+                        shared.startPositions.withLock { $0[endpoint] = beat.position }
+                    }
                 }
                 if !beat.registered || restarted {
                     greet(index)

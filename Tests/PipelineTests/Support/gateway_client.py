@@ -116,9 +116,13 @@ class Stream:
             request.add_header("Last-Event-ID", last_event_id)
         self.response = urllib.request.urlopen(request, timeout=60)
         validate("GET", path.split("?")[0], self.response.status, self.response.headers.get("Content-Type"), b"")
-        # Every event after the `connected` one reaches this reader.
+        # Every event after the `connected` one reaches this reader; its id is where the stream began.
+        self.connected = None
         for raw in self.response:
-            if raw.decode().rstrip("\n") == "event: connected":
+            line = raw.decode().rstrip("\n")
+            if line.startswith("id: "):
+                self.connected = line[4:]
+            if line == "event: connected":
                 check(self.response.readline() == b"data: {}\n" and self.response.readline() == b"\n", "the connected event is data {}")
                 break
         self.thread = threading.Thread(target=self.read, daemon=True)
@@ -235,6 +239,7 @@ call("POST", f"/unsubscribe?subscription={daily_id}&token={link_token}", body=on
 
 # --- the live alert stream, resumed with Last-Event-ID ----------------------------------------
 live = Stream(f"/v1/alerts/stream?subscription={alice_sub}", ALICE)
+check(live.connected and ":" in live.connected, f"the connected event's id is a cursor naming notify's replicas: {live.connected}")
 call("POST", "/v1/stories", token=ALICE, body=story("gw-live-1", "Iran opens a new port at Jask"), expect=200)
 eventually(lambda: any(e[2]["story"]["id"] == "gw-live-1" for e in live.events), what="the live alert")
 first_id = [e for e in live.events if e[2]["story"]["id"] == "gw-live-1"][0][0]
@@ -259,7 +264,7 @@ request.add_header("Authorization", f"Bearer {BOB}")
 stories = urllib.request.urlopen(request, timeout=30)
 validate("GET", "/v1/stories/stream", stories.status, stories.headers.get("Content-Type"), b"")
 opening = json.loads(stories.readline())
-check(opening == {"event": "connected"}, f"a JSON Lines stream opens with a connected line: {opening}")
+check(opening.get("event") == "connected" and ":" in opening.get("id", ""), f"a JSON Lines stream opens with a connected line and its cursor: {opening}")
 call("POST", "/v1/stories", token=ALICE, body=story("gw-tail-1", "Iran's central bank holds rates"), expect=200)
 deadline = time.time() + 30
 while time.time() < deadline:

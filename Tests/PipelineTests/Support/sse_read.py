@@ -4,7 +4,8 @@ arrived, the stream ended, or SECONDS passed. With SLOW=1 the socket's receive b
 nothing is read until GO_FILE exists (or for PAUSE seconds), as a client that cannot keep up.
 
 Environment: URL (the full stream URL), TOKEN, LAST_EVENT_ID (optional), COUNT, SECONDS, SLOW, PAUSE,
-READY_FILE (made once the stream has opened: every event from then on reaches this reader).
+READY_FILE (made once the stream has opened: every event from then on reaches this reader). The first
+line printed is {"status": 200, "connected": <the connected event's id>}.
 """
 import http.client
 import json
@@ -39,13 +40,17 @@ if response.status != 200:
     print(json.dumps({"status": response.status, "body": response.read().decode()}))
     sys.exit(2)
 # The `connected` event comes once the stream reads every replica's feed: from then on nothing made
-# is missed, so READY_FILE (when given) tells the test it may publish.
+# is missed, so READY_FILE (when given) tells the test it may publish. Its id is where the stream began.
+connected = None
 for raw in iter(response.fp.readline, b""):
-    if raw.decode().rstrip("\n") == "event: connected":
+    line = raw.decode().rstrip("\n")
+    if line.startswith("id: "):
+        connected = line[4:]
+    if line == "event: connected":
         response.fp.readline()  # its data
         response.fp.readline()  # the blank line that ends it
         break
-print(json.dumps({"status": 200}), flush=True)
+print(json.dumps({"status": 200, "connected": connected}), flush=True)
 if os.environ.get("READY_FILE"):
     open(os.environ["READY_FILE"], "w").close()
 if slow:
