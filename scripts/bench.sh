@@ -194,6 +194,9 @@ for line in open(sys.argv[2]):
           f"{peer['meanHits']:.1f} hits per query")
 PY
 
+echo "==> the gateway: the same searches over HTTP to the gateway and to a Python http.server over SQLite FTS5"
+BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" scripts/bench-gateway.sh
+
 echo "==> percolation (notify's matching) beside evaluating every subscription"
 python3 - "$RUN_DIR/bench/pipeline.json" <<'PY' | tee "$RUN_DIR/bench/percolation.txt"
 import json, sys
