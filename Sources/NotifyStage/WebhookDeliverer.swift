@@ -71,7 +71,7 @@ struct WebhookDeliverer {
             var pausedUntil = ContinuousClock.now
             for await tick in AsyncTimerSequence(interval: .milliseconds(100), clock: .continuous).cancelOnGracefulShutdown()
             where tick >= pausedUntil {
-                while !Task.isCancelled {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     let (total, room) = running.snapshot(perDestination: policy.perDestination)
                     let capacity = policy.concurrency - total
                     let due: [ClaimedDelivery]

@@ -282,6 +282,7 @@ struct MultilingualAgreementTests {
         for bad in [
             [VolumeRequest](repeating: hourly, count: 5), [VolumeRequest(start: Date(), seconds: 0, buckets: 3)],
             [VolumeRequest(start: Date(), seconds: 60, buckets: 1_001)],
+            [VolumeRequest(start: Date(timeIntervalSince1970: 1e300), seconds: 60, buckets: 1)],
         ] {
             await #expect {
                 try await fixture.index.search(SearchRequest(query: "*", volumes: bad))

@@ -203,6 +203,10 @@ public struct VolumeRequest: Codable, Sendable, Hashable {
     public static func problem(with volumes: [VolumeRequest]) -> String? {
         if volumes.count > maxPerSearch { return "at most \(maxPerSearch) volumes per search, not \(volumes.count)" }
         for volume in volumes {
+            // Years 1 to 9999, as dates are written; whole seconds from then on are exact.
+            guard (-62_135_596_800.0...253_402_300_799.0).contains(volume.start.timeIntervalSince1970) else {
+                return "a volume starts in the years 1 to 9999"
+            }
             guard (1...(366 * 86_400)).contains(volume.seconds) else {
                 return "a volume's stretch is 1 second to 366 days, not \(volume.seconds) seconds"
             }
